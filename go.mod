@@ -1,0 +1,3 @@
+module github.com/flowhec/flowhec
+
+go 1.26.8
