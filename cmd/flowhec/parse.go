@@ -14,7 +14,7 @@ import (
 	"github.com/flowhec/flowhec/flowlog"
 )
 
-const parseUsage = `usage: flowhec parse [--format FORMAT] [PATH|-]...
+const parseUsage = `usage: flowhec parse [--format FORMAT] [--summary] [PATH|-]...
 
 Parses flow-log files and prints one JSON object per record on stdout, with
 the Splunk field names; absent ("-") fields are omitted. PATH may be a plain
@@ -34,6 +34,7 @@ func runParse(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fl.SetOutput(stderr)
 	fl.Usage = func() { fmt.Fprint(stderr, parseUsage); fl.PrintDefaults() }
 	formatFlag := fl.String("format", "default", "format of lines without a header: `default`, an AWS format string (\"${version} ${vpc-id} …\") or field names separated by spaces")
+	summaryFlag := fl.Bool("summary", false, "print a summary of the input (counts, span, most rejected destinations) instead of records")
 	if err := fl.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
@@ -52,11 +53,17 @@ func runParse(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 	out := bufio.NewWriterSize(stdout, 64<<10)
 	p := &parser{format: format, formatSet: flagWasSet(fl, "format"), out: out, stderr: stderr, warned: map[string]bool{}}
+	if *summaryFlag {
+		p.summary = newSummary()
+	}
 	status := exitOK
 	for _, path := range paths {
 		if s := p.path(path, stdin); s > status {
 			status = s
 		}
+	}
+	if p.summary != nil {
+		p.summary.print(out)
 	}
 	if err := out.Flush(); err != nil {
 		fmt.Fprintf(stderr, "flowhec parse: write stdout: %v\n", err)
@@ -71,6 +78,7 @@ type parser struct {
 	out       *bufio.Writer
 	stderr    io.Writer
 	warned    map[string]bool // unknown field names already warned about
+	summary   *summary        // set by --summary: count records instead of printing them
 	buf       []byte
 }
 
@@ -131,6 +139,13 @@ func (p *parser) file(name string, in io.Reader) int {
 		if err := r.LineErr(); err != nil {
 			fmt.Fprintln(p.stderr, err)
 			status = exitBad
+			if p.summary != nil {
+				p.summary.bad++
+			}
+			continue
+		}
+		if p.summary != nil {
+			p.summary.add(r.Record())
 			continue
 		}
 		p.buf = r.Record().AppendJSON(p.buf[:0])
@@ -142,6 +157,9 @@ func (p *parser) file(name string, in io.Reader) int {
 	}
 	if !checked {
 		p.checkFormat(name, r)
+	}
+	if p.summary != nil {
+		p.summary.input(r)
 	}
 	if err := r.Err(); err != nil {
 		fmt.Fprintf(p.stderr, "flowhec parse: %v\n", err)
