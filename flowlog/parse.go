@@ -25,26 +25,25 @@ func (f *Format) Parse(line []byte, r *Record) error {
 	n := 0
 	i := 0
 	for i < len(line) {
-		c := line[i]
-		if c == ' ' || c == '\t' {
+		if byteClass[line[i]] == classBlank {
 			i++
 			continue
 		}
 		start := i
 		for i < len(line) {
-			c = line[i]
-			if c == ' ' || c == '\t' {
+			cl := byteClass[line[i]]
+			if cl == classText {
+				i++
+				continue
+			}
+			if cl == classBlank {
 				break
 			}
-			if c < 0x20 || c == 0x7f {
-				r.n = n
-				return &ParseError{Err: ErrControl, Got: int(c), Want: i + 1}
-			}
-			i++
+			r.n = n
+			return &ParseError{Err: ErrControl, Got: int(line[i]), Want: i + 1}
 		}
 		if n < want {
-			tok := line[start:i:cap(line)]
-			if err := r.setColumn(n, tok); err != nil {
+			if err := r.setColumn(n, line[start:i:cap(line)]); err != nil {
 				r.n = n
 				return err
 			}
@@ -58,6 +57,24 @@ func (f *Format) Parse(line []byte, r *Record) error {
 	r.n = n
 	return nil
 }
+
+// Byte classes for the tokenizer: one table load per byte instead of
+// several comparisons.
+const (
+	classText uint8 = iota
+	classBlank
+	classControl
+)
+
+var byteClass = func() (t [256]uint8) {
+	for c := 0; c < 0x20; c++ {
+		t[c] = classControl
+	}
+	t[0x7f] = classControl
+	t[' '] = classBlank
+	t['\t'] = classBlank
+	return t
+}()
 
 // setColumn validates tok as column i of the record's format and stores it.
 func (r *Record) setColumn(i int, tok []byte) *ParseError {
@@ -79,11 +96,11 @@ func (r *Record) setColumn(i int, tok []byte) *ParseError {
 	case TypeAddr:
 		r.addrs[i], err = parseAddr(tok)
 	case TypeAction:
-		if s := string(tok); s != "ACCEPT" && s != "REJECT" {
+		if string(tok) != "ACCEPT" && string(tok) != "REJECT" {
 			err = ErrAction
 		}
 	case TypeLogStatus:
-		if s := string(tok); s != "OK" && s != "NODATA" && s != "SKIPDATA" {
+		if string(tok) != "OK" && string(tok) != "NODATA" && string(tok) != "SKIPDATA" {
 			err = ErrLogStatus
 		}
 	case TypeAccount:
@@ -128,22 +145,40 @@ func parseUint(b []byte, limit uint64) (uint64, error) {
 	if len(b) == 0 {
 		return 0, ErrNumber
 	}
+	if len(b) > 19 {
+		// Might not fit in 64 bits: the careful, rare path.
+		return parseUintChecked(b, limit)
+	}
+	// Up to 19 digits cannot overflow a uint64; compare with limit once.
 	var v uint64
 	for _, c := range b {
 		d := uint64(c - '0')
 		if d > 9 {
 			return 0, ErrNumber
 		}
+		v = v*10 + d
+	}
+	if v > limit {
+		return 0, ErrRange
+	}
+	return v, nil
+}
+
+func parseUintChecked(b []byte, limit uint64) (uint64, error) {
+	var v uint64
+	overflow := false
+	for _, c := range b {
+		d := uint64(c - '0')
+		if d > 9 {
+			return 0, ErrNumber // a syntax error wins over a range error
+		}
 		if v > (limit-d)/10 {
-			// Keep scanning so "12x…" reports a syntax error, not a range one.
-			for _, c := range b {
-				if c < '0' || c > '9' {
-					return 0, ErrNumber
-				}
-			}
-			return 0, ErrRange
+			overflow = true
 		}
 		v = v*10 + d
+	}
+	if overflow {
+		return 0, ErrRange
 	}
 	return v, nil
 }
