@@ -3,6 +3,8 @@ package flowlog
 import (
 	"net/netip"
 	"strconv"
+
+	"github.com/flowhec/flowhec/internal/jsonw"
 )
 
 // Record is one parsed flow-log line. Its values are sub-slices of the line
@@ -119,12 +121,12 @@ func (r *Record) AppendJSON(dst []byte) []byte {
 			dst = append(dst, ',')
 		}
 		first = false
-		dst = appendJSONString(dst, r.format.splunk[i])
+		dst = jsonw.String(dst, r.format.splunk[i])
 		dst = append(dst, ':')
 		if r.format.cols[i].Type().IsNumber() {
 			dst = strconv.AppendUint(dst, r.nums[i], 10)
 		} else {
-			dst = appendJSONBytes(dst, v)
+			dst = jsonw.Bytes(dst, v)
 		}
 	}
 	return append(dst, '}')

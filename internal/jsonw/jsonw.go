@@ -1,4 +1,7 @@
-package flowlog
+// Package jsonw appends JSON strings to byte slices without allocating: the
+// small piece of JSON writing that the record parser and the HEC encoder
+// share on their hot paths. encoding/json is for config and state files.
+package jsonw
 
 import (
 	"unicode/utf8"
@@ -7,16 +10,16 @@ import (
 
 const hexDigits = "0123456789abcdef"
 
-// appendJSONString appends s as a JSON string literal.
-func appendJSONString(dst []byte, s string) []byte {
-	// appendJSONBytes only reads its argument, so viewing the string's
+// String appends s as a JSON string literal.
+func String(dst []byte, s string) []byte {
+	// Bytes only reads its argument, so viewing the string's
 	// bytes without a copy is safe.
-	return appendJSONBytes(dst, unsafe.Slice(unsafe.StringData(s), len(s)))
+	return Bytes(dst, unsafe.Slice(unsafe.StringData(s), len(s)))
 }
 
-// appendJSONBytes appends b as a JSON string literal. Bytes that are not
-// valid UTF-8 become U+FFFD so the output is always valid JSON.
-func appendJSONBytes(dst, b []byte) []byte {
+// Bytes appends b as a JSON string literal. Bytes that are not valid UTF-8
+// become U+FFFD so the output is always valid JSON.
+func Bytes(dst, b []byte) []byte {
 	dst = append(dst, '"')
 	for i := 0; i < len(b); {
 		c := b[i]
