@@ -34,6 +34,7 @@ type Format struct {
 	colOf   [NumFields]int8
 	unknown []string // AWS names of columns whose field is Unknown
 	version int      // highest version of a known field in the format
+	isDef   bool     // the columns are the default format's, in its order
 }
 
 // DefaultFormat returns the default version 2 format.
@@ -151,6 +152,10 @@ func newFormat(names []string) (*Format, error) {
 		f.types[i] = fld.Type()
 		f.version = max(f.version, fld.Version())
 	}
+	f.isDef = len(f.cols) == 14
+	for i, fld := range f.cols {
+		f.isDef = f.isDef && fld == Field(i+1) // the table starts with the v2 fields in order
+	}
 	return f, nil
 }
 
@@ -168,7 +173,7 @@ func (f *Format) SplunkName(i int) string { return f.splunk[i] }
 
 // Column returns the column that holds fld, or -1 if the format lacks it.
 func (f *Format) Column(fld Field) int {
-	if fld == Unknown || int(fld) >= NumFields {
+	if f == nil || fld == Unknown || int(fld) >= NumFields {
 		return -1
 	}
 	return int(f.colOf[fld])
@@ -187,7 +192,7 @@ func (f *Format) Version() int { return f.version }
 
 // IsDefault reports whether the format is the default version 2 format,
 // whose lines the Splunk Add-on for AWS extracts by position.
-func (f *Format) IsDefault() bool { return f.Equal(defaultFormat) }
+func (f *Format) IsDefault() bool { return f.isDef }
 
 // Equal reports whether two formats have the same columns in the same order.
 func (f *Format) Equal(g *Format) bool {

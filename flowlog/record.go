@@ -32,17 +32,25 @@ func (r *Record) Len() int { return r.n }
 // Col returns the text of column i and whether it is present; a column
 // whose text is "-" is absent.
 func (r *Record) Col(i int) ([]byte, bool) {
+	if i >= r.n {
+		return nil, false
+	}
 	v := r.vals[i]
 	return v, v != nil
 }
 
 // ColUint returns the value of numeric column i.
-func (r *Record) ColUint(i int) (uint64, bool) { return r.nums[i], r.vals[i] != nil }
+func (r *Record) ColUint(i int) (uint64, bool) {
+	if i >= r.n {
+		return 0, false
+	}
+	return r.nums[i], r.vals[i] != nil
+}
 
 // Bytes returns the text of fld and whether the record has it.
 func (r *Record) Bytes(fld Field) ([]byte, bool) {
 	c := r.format.Column(fld)
-	if c < 0 || r.vals[c] == nil {
+	if c < 0 || c >= r.n || r.vals[c] == nil {
 		return nil, false
 	}
 	return r.vals[c], true
@@ -59,7 +67,7 @@ func (r *Record) String(fld Field) string {
 // TypeProtocol) and whether the record has it.
 func (r *Record) Uint(fld Field) (uint64, bool) {
 	c := r.format.Column(fld)
-	if c < 0 || r.vals[c] == nil {
+	if c < 0 || c >= r.n || r.vals[c] == nil {
 		return 0, false
 	}
 	return r.nums[c], true
@@ -68,7 +76,7 @@ func (r *Record) Uint(fld Field) (uint64, bool) {
 // Addr returns the value of an address field and whether the record has it.
 func (r *Record) Addr(fld Field) (netip.Addr, bool) {
 	c := r.format.Column(fld)
-	if c < 0 || r.vals[c] == nil {
+	if c < 0 || c >= r.n || r.vals[c] == nil {
 		return netip.Addr{}, false
 	}
 	return r.addrs[c], true

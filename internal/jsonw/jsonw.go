@@ -22,12 +22,17 @@ func String(dst []byte, s string) []byte {
 func Bytes(dst, b []byte) []byte {
 	dst = append(dst, '"')
 	for i := 0; i < len(b); {
-		c := b[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			dst = append(dst, c)
-			i++
-			continue
+		// Copy the longest run of bytes that need no escaping in one append:
+		// flow-log text is almost all such bytes.
+		j := i
+		for j < len(b) && plain[b[j]] {
+			j++
 		}
+		dst = append(dst, b[i:j]...)
+		if i = j; i == len(b) {
+			break
+		}
+		c := b[i]
 		if c < utf8.RuneSelf {
 			dst = appendEscaped(dst, c)
 			i++
@@ -43,6 +48,14 @@ func Bytes(dst, b []byte) []byte {
 	}
 	return append(dst, '"')
 }
+
+// plain marks the ASCII bytes a JSON string holds as they are.
+var plain = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 func appendEscaped(dst []byte, c byte) []byte {
 	switch c {
