@@ -47,7 +47,6 @@ type Sink struct {
 
 	c       counters
 	cfgErr  atomic.Int32 // HEC code of the config error in force, 0 when none
-	cfgOnce sync.Mutex
 
 	ctx    context.Context // ends at Stop
 	cancel context.CancelFunc
