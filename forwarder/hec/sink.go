@@ -45,8 +45,8 @@ type Sink struct {
 	work   chan *part // items taken from the queue
 	resend chan *part // parts to send again: split halves, ack timeouts
 
-	c       counters
-	cfgErr  atomic.Int32 // HEC code of the config error in force, 0 when none
+	c      counters
+	cfgErr atomic.Int32 // HEC code of the config error in force, 0 when none
 
 	ctx    context.Context // ends at Stop
 	cancel context.CancelFunc
