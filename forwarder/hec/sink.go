@@ -320,6 +320,9 @@ func (s *Sink) finish(p *part) {
 		return
 	}
 	s.c.batches.Add(1)
+	if !p.d.meta.created.IsZero() {
+		s.c.lagNanos.Store(int64(time.Since(p.d.meta.created)))
+	}
 	if err := s.q.Ack(p.d.item.ID); err != nil {
 		// The batch is delivered but still on disk: the next run sends it
 		// again. Say so; it is a duplicate, not a loss.

@@ -1,6 +1,9 @@
 package hec
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+	"time"
+)
 
 // counters are the sink's metrics, updated without locks.
 type counters struct {
@@ -9,7 +12,7 @@ type counters struct {
 	networkErrors, throttled, configErrors          atomic.Uint64
 	deadLettered, splits, unconfirmed               atomic.Uint64
 	ackTimeouts, acked, resentEvents, replayed      atomic.Uint64
-	acksPending                                     atomic.Int64
+	acksPending, lagNanos                           atomic.Int64
 }
 
 // Stats is a snapshot of the sink's counters.
@@ -28,7 +31,10 @@ type Stats struct {
 	AckTimeouts     uint64 // requests sent again after their ack did not come
 	ResentEvents    uint64 // events sent again without knowing whether HEC had them: the bound on duplicates
 	Replayed        uint64 // batches left in the queue by an earlier run and sent by this one
-	Endpoints       []EndpointStatus
+	// Lag is how long the last delivered batch took from sealing to
+	// delivery (with acks on, to acknowledgement).
+	Lag       time.Duration
+	Endpoints []EndpointStatus
 }
 
 // Stats returns a snapshot of the sink's counters.
@@ -53,6 +59,7 @@ func (s *Sink) Stats() Stats {
 		AckTimeouts:  c.ackTimeouts.Load(),
 		ResentEvents: c.resentEvents.Load(),
 		Replayed:     c.replayed.Load(),
+		Lag:          time.Duration(c.lagNanos.Load()),
 		Endpoints:    s.pool.status(),
 	}
 }
