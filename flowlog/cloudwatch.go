@@ -97,7 +97,11 @@ func (r *Reader) cloudWatchError(err error) error {
 	case errors.As(err, &syn):
 		return fmt.Errorf("%s: CloudWatch payload %d: invalid JSON at byte %d: %w", r.where(), r.cw.payloads+1, syn.Offset, err)
 	case errors.As(err, &typ):
-		return fmt.Errorf("%s: CloudWatch payload %d: field %q has the wrong type: %w", r.where(), r.cw.payloads+1, typ.Field, err)
+		// encoding/json's own text names Go types; say it in JSON terms.
+		if typ.Field == "" {
+			return fmt.Errorf("%s: CloudWatch payload %d is a JSON %s, not an object: not a CloudWatch Logs subscription payload", r.where(), r.cw.payloads+1, typ.Value)
+		}
+		return fmt.Errorf("%s: CloudWatch payload %d: field %q has the wrong type (a JSON %s): not a CloudWatch Logs subscription payload", r.where(), r.cw.payloads+1, typ.Field, typ.Value)
 	}
 	return r.ioError(err)
 }

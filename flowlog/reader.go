@@ -97,6 +97,11 @@ func NewReader(in io.Reader, opts ReaderOptions) *Reader {
 		return r
 	}
 	r.text = bufio.NewReaderSize(br, opts.MaxLineBytes)
+	if opts.MaxLineBytes < br.Size() {
+		// NewReaderSize hands back br itself, whose larger buffer would let
+		// longer lines through; hiding its type gets a buffer of the limit.
+		r.text = bufio.NewReaderSize(struct{ io.Reader }{br}, opts.MaxLineBytes)
+	}
 	return r
 }
 
@@ -140,14 +145,19 @@ func (r *Reader) nextText() bool {
 		line, err := r.text.ReadSlice('\n')
 		if errors.Is(err, bufio.ErrBufferFull) {
 			r.lineNo++
+			// Keep the head before skipRestOfLine reuses line's buffer.
+			head := append([]byte(nil), line[:min(len(line), maxValueInError)]...)
 			r.skipRestOfLine()
-			r.rec = Record{Line: line[:min(len(line), maxValueInError)], format: r.format}
+			r.rec = Record{Line: head, format: r.format}
 			r.lineErr = &ParseError{Source: r.opts.Source, Line: r.lineNo, Err: ErrLineTooLong, Got: r.opts.MaxLineBytes}
 			return true
 		}
 		if len(line) > 0 {
 			r.lineNo++
 			if r.lineNo == 1 && r.takeHeader(line) {
+				if r.err != nil {
+					return false // a bad header: no line may be read with another format
+				}
 				continue
 			}
 			if len(trimLineEnd(line)) == 0 {
