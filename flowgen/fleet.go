@@ -143,8 +143,9 @@ func newFleet(cfg *Config) *fleet {
 	}
 	// The zombie address decides clarity-collector's subnet: one of the
 	// six above, or a seventh public one cut for it.
-	clarityNet := pub[0]
+	clarityNet, clarityIP := pub[0], netip.Addr{}
 	if cfg.Zombie.Enabled {
+		clarityIP = cfg.Zombie.Target.Addr()
 		sn := subnetOf(f.vpc, cfg.Zombie.Target.Addr())
 		clarityNet = nil
 		for _, s := range f.subnets {
@@ -213,7 +214,7 @@ func newFleet(cfg *Config) *fleet {
 		kind: kindNAT, name: f.natID, sub: pub[0], ifType: "nat_gateway",
 		desc: "Interface for NAT Gateway " + f.natID, managed: true, resourceID: f.natID,
 	}))
-	f.clarity = withEIP(addInstance("clarity-collector", "metrics", "c6i.large", clarityNet, cfg.Zombie.Target.Addr()))
+	f.clarity = withEIP(addInstance("clarity-collector", "metrics", "c6i.large", clarityNet, clarityIP))
 	f.cache = withEIP(addInstance("cache-01", "memcached", "r6i.large", pub[1], netip.Addr{}))
 	f.bastion = withEIP(addInstance("bastion-01", "bastion", "t3.micro", pub[2], netip.Addr{}))
 	for i := range 4 {

@@ -89,18 +89,18 @@ type run struct {
 	n           int
 	active      []bool // interfaces with a record in the current window
 
-	cur      story
-	totals   Totals
-	records  [numStories]int64
-	first    [numStories]int64
-	last     [numStories]int64
-	rBG      rng
-	rScan    rng
-	rIdle    rng
-	bgWeight []float64 // background records of each window
-	bgCarry  float64
-	scanRate float64 // scanner probes per window
-	scanCarr float64
+	cur       story
+	totals    Totals
+	records   [numStories]int64
+	first     [numStories]int64
+	last      [numStories]int64
+	rBG       rng
+	rScan     rng
+	rIdle     rng
+	bgWeight  []float64 // background records of each window
+	bgCarry   float64
+	scanRate  float64 // scanner probes per window
+	scanCarry float64
 
 	scanners  []scanner
 	scanUsed  []bool
@@ -219,9 +219,9 @@ func (s *run) window(w int64) {
 		s.bgCarry -= float64(s.n - n)
 	}
 	s.cur = stScanners
-	s.scanCarr += s.scanRate * (0.8 + 0.4*s.rScan.float())
-	for s.scanCarr >= 1 {
-		s.scanCarr--
+	s.scanCarry += s.scanRate * (0.8 + 0.4*s.rScan.float())
+	for s.scanCarry >= 1 {
+		s.scanCarry--
 		s.probe()
 	}
 	if s.zombie != nil {
