@@ -437,3 +437,32 @@ func TestParseStdoutError(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", exit, stderr.String())
 	}
 }
+
+// --summary counts instead of printing records, and still reports each bad
+// line. The timing line varies and is left out.
+func TestParseSummary(t *testing.T) {
+	parseToRoot(t)
+	res := parseRun(t, "", "parse", "--summary", "testdata/bad/mixed-many.log", "testdata/flowlogs/s3/ipv6.log")
+	if res.exit != exitBad || strings.Count(res.stderr, "testdata/bad/mixed-many.log:") != 6 {
+		t.Errorf("exit %d, stderr:\n%s", res.exit, res.stderr)
+	}
+	var kept []string
+	for _, l := range strings.Split(res.stdout, "\n") {
+		if !strings.HasPrefix(l, "parsed in:") && !strings.HasPrefix(l, "format:") {
+			kept = append(kept, l)
+		}
+	}
+	want := `inputs:    2 (0 gzip, 1 with a header line)
+records:   12 parsed, 6 bad
+actions:   10 ACCEPT, 2 REJECT (16.67% of records with an action)
+status:    0 NODATA, 0 SKIPDATA
+traffic:   72017 bytes in 172 packets
+span:      2016-10-31T11:35:08Z to 2023-11-14T22:14:20Z
+most rejected destinations:
+  [2001:db8::2]:0              1 rejected records from 1 sources
+  [::1]:0                      1 rejected records from 1 sources
+`
+	if got := strings.Join(kept, "\n"); got != want {
+		t.Errorf("summary\n%s\nwant\n%s", got, want)
+	}
+}
