@@ -356,9 +356,15 @@ func (s *run) ecsDynamoDB(r *rng) {
 
 // s3Get is an object download from S3 through the gateway endpoint.
 func (s *run) s3Get(r *rng) {
-	cli := s.f.ecsTask
-	if r.chance(0.7) {
-		cli = s.f.webs[r.intn(len(s.f.webs))]
+	f := s.f
+	var cli *iface
+	switch x := r.intn(10); {
+	case x < 6:
+		cli = f.webs[r.intn(len(f.webs))]
+	case x < 8:
+		cli = f.ecsTask
+	default:
+		cli = f.lambdas[r.intn(len(f.lambdas))]
 	}
 	s.awsCall(r, cli, svcS3, s.cfg.S3Prefixes, 10, 2000)
 }
