@@ -631,3 +631,34 @@ func TestSamplesStaySmall(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A header field the table does not know is kept, as a string, under its
+// own name; Format().Unknown() lists it so that callers can warn.
+func TestReaderUnknownHeaderField(t *testing.T) {
+	for _, file := range []string{"header-unknown-field.log", "header-unknown-field-2.log.gz"} {
+		items, r, err := readAll(t, bytes.NewReader(readFile(t, filepath.Join(testdata, "bad", file))), flowlog.ReaderOptions{})
+		if err != nil || len(items) != 2 {
+			t.Fatalf("%s: %d records, %v", file, len(items), err)
+		}
+		if u := r.Format().Unknown(); len(u) != 1 || u[0] != "traffic-class" {
+			t.Errorf("%s: Unknown() = %q", file, u)
+		}
+		col := r.Format().Len() - 1
+		if r.Format().Field(col) != flowlog.Unknown || r.Format().Version() != 2 {
+			t.Errorf("%s: last column %v, version %d", file, r.Format().Field(col), r.Format().Version())
+		}
+		var values []string
+		for _, it := range items {
+			v, ok := it.rec.Col(col)
+			values = append(values, fmt.Sprintf("%s/%v", v, ok))
+			js := string(it.rec.AppendJSON(nil))
+			if ok != strings.Contains(js, `"traffic_class":"`+string(v)+`"`) {
+				t.Errorf("%s: JSON %s", file, js)
+			}
+		}
+		want := map[string]string{"header-unknown-field.log": "[af41/true /false]", "header-unknown-field-2.log.gz": "[cs0/true /false]"}[file]
+		if fmt.Sprint(values) != want {
+			t.Errorf("%s: traffic-class values %v, want %s", file, values, want)
+		}
+	}
+}
