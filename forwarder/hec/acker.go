@@ -154,7 +154,7 @@ func (a *acker) expire() {
 	for _, p := range late {
 		a.s.c.acksPending.Add(-1)
 		a.s.c.ackTimeouts.Add(1)
-		p.resent = true
+		p.unknown = true
 		a.s.log.Warn().Int("events", p.events).Dur("ack_timeout", a.s.cfg.Ack.Timeout).
 			Msg("no indexer acknowledgement in time; sending the events again (they may be duplicated)")
 		a.s.requeue(p)

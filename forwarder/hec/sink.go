@@ -53,6 +53,9 @@ type Sink struct {
 	wg     sync.WaitGroup
 }
 
+// partKey carries the part being sent through the retry layer's hooks.
+type partKey struct{}
+
 // delivery is one queued batch on its way; it is split into parts only on
 // the 413 path. The queue item is acknowledged when its last part is.
 type delivery struct {
@@ -67,7 +70,11 @@ type part struct {
 	body   []byte
 	gz     bool
 	events int
-	resent bool // sent before without a known outcome: may duplicate
+	// unknown: HEC may already have this body (a transport error after
+	// it was sent, an ack that never came, a batch replayed from an
+	// earlier run). Sending it again may duplicate it; the retry layer
+	// counts the events when it does.
+	unknown bool
 }
 
 // New builds a sink over q. The token is loaded here, so a missing token
@@ -185,7 +192,7 @@ func (s *Sink) feed(ctx context.Context) {
 		}
 		d := &delivery{item: it, meta: meta}
 		d.parts.Store(1)
-		p := &part{d: d, body: it.Payload, gz: isGzip(it.Payload), events: meta.events, resent: it.Attempts > 0 || it.Replayed}
+		p := &part{d: d, body: it.Payload, gz: isGzip(it.Payload), events: meta.events, unknown: it.Attempts > 0 || it.Replayed}
 		select {
 		case s.work <- p:
 		case <-ctx.Done():
@@ -222,9 +229,6 @@ func (s *Sink) deliver(ctx context.Context, p *part, channel string) {
 	bo := backoff{initial: s.cfg.Retry.InitialInterval, max: s.cfg.Retry.MaxInterval}
 	for {
 		ep := s.pool.pick()
-		if p.resent {
-			s.c.resentEvents.Add(uint64(p.events))
-		}
 		o, err := s.post(ctx, ep, p, channel)
 		if ctx.Err() != nil {
 			s.abandon(p)
@@ -237,8 +241,7 @@ func (s *Sink) deliver(ctx context.Context, p *part, channel string) {
 				continue
 			}
 			// The body may have reached HEC before the connection failed:
-			// sending it again can duplicate it.
-			p.resent = true
+			// the retry layer marked it unknown, and counts it when resent.
 			s.c.networkErrors.Add(1)
 			if s.pool.markDown(ep, err.Error()) {
 				s.log.Warn().Str("endpoint", ep.name).Err(err).Msg("HEC endpoint unreachable; taken out of rotation until its health check passes")
@@ -291,6 +294,7 @@ func (s *Sink) deliver(ctx context.Context, p *part, channel string) {
 // post sends one part. The error is a transport failure after the retry
 // layer gave up; HTTP replies of any status come back classified.
 func (s *Sink) post(ctx context.Context, ep *endpoint, p *part, channel string) (outcome, error) {
+	ctx = context.WithValue(ctx, partKey{}, p)
 	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodPost, ep.url("/services/collector/event"), p.body)
 	if err != nil {
 		return outcome{}, err
@@ -362,7 +366,7 @@ func (s *Sink) dropBadEvent(ep *endpoint, p *part, o outcome) bool {
 		s.log.Error().Err(err).Msg("re-encode the rest of a batch")
 	}
 	p.events = len(rest)
-	p.resent = false
+	p.unknown = false
 	return true
 }
 
@@ -384,7 +388,7 @@ func (s *Sink) split(ep *endpoint, p *part, o outcome) bool {
 	}
 	p.d.parts.Add(1)
 	other := &part{d: p.d, body: second, gz: p.gz, events: len(events) - half}
-	p.body, p.events, p.resent = first, half, false
+	p.body, p.events, p.unknown = first, half, false
 	s.requeue(other)
 	return true
 }
@@ -497,6 +501,14 @@ func (s *Sink) retryClient(tr *http.Transport) *retryablehttp.Client {
 	c.RetryWaitMin = s.cfg.Retry.InitialInterval
 	c.RetryWaitMax = s.cfg.Retry.MaxInterval
 	c.ErrorHandler = retryablehttp.PassthroughErrorHandler
+	// Every attempt, first or retry, passes here: the one place that
+	// counts events sent without knowing whether HEC already has them.
+	c.RequestLogHook = func(_ retryablehttp.Logger, req *http.Request, _ int) {
+		if p, ok := req.Context().Value(partKey{}).(*part); ok && p.unknown {
+			s.c.resentEvents.Add(uint64(p.events))
+			p.unknown = false
+		}
+	}
 	c.CheckRetry = func(ctx context.Context, resp *http.Response, err error) (bool, error) {
 		if ctx.Err() != nil {
 			return false, ctx.Err()
@@ -504,6 +516,9 @@ func (s *Sink) retryClient(tr *http.Transport) *retryablehttp.Client {
 		if err != nil {
 			if tlsFix(err) != "" {
 				return false, err
+			}
+			if p, ok := ctx.Value(partKey{}).(*part); ok {
+				p.unknown = true
 			}
 			s.c.retriesNetwork.Add(1)
 			return true, nil
