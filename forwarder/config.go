@@ -17,6 +17,7 @@ import (
 	"github.com/flowhec/flowhec/forwarder/encode"
 	"github.com/flowhec/flowhec/forwarder/hec"
 	"github.com/flowhec/flowhec/forwarder/queue"
+	"github.com/flowhec/flowhec/forwarder/source/file"
 )
 
 // Config is the whole `flowhec run` configuration file. Every setting has a
@@ -41,17 +42,12 @@ type Config struct {
 	CheckpointInterval time.Duration `yaml:"checkpoint_interval"`
 }
 
-// SourceConfig is one entry of `sources:`.
+// SourceConfig is one entry of `sources:`: its type, and the settings of
+// the file source (files, directories, globs; stdin uses name and format).
 type SourceConfig struct {
 	// Type is "file" (files, directories, globs) or "stdin".
-	Type string `yaml:"type"`
-	// Paths are files, directories (read recursively) and glob patterns.
-	Paths []string `yaml:"paths"`
-	// Format overrides the top-level format for this source.
-	Format string `yaml:"format"`
-	// PollInterval is how often directories and globs are scanned for new
-	// files; 0 takes the default.
-	PollInterval time.Duration `yaml:"poll_interval"`
+	Type        string `yaml:"type"`
+	file.Config `yaml:",inline"`
 }
 
 // MetricsConfig is the /metrics and /healthz listener.
@@ -128,6 +124,9 @@ func (c *Config) Resolve() {
 		if c.Sources[i].Format == "" {
 			c.Sources[i].Format = c.Format
 		}
+		if c.Sources[i].Name == "" {
+			c.Sources[i].Name = fmt.Sprintf("%s-%d", c.Sources[i].Type, i)
+		}
 	}
 }
 
@@ -150,8 +149,8 @@ func (c Config) Validate() error {
 		key := fmt.Sprintf("sources[%d]", i)
 		switch s.Type {
 		case "file":
-			if len(s.Paths) == 0 {
-				errs = append(errs, fmt.Errorf("%s.paths: a file source needs at least one file, directory or glob", key))
+			if err := s.Config.Validate(); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", key, err))
 			}
 		case "stdin":
 			if len(s.Paths) > 0 {
@@ -159,14 +158,6 @@ func (c Config) Validate() error {
 			}
 		default:
 			errs = append(errs, fmt.Errorf("%s.type: %q; want file or stdin", key, s.Type))
-		}
-		if s.Format != "" {
-			if _, err := flowlog.ParseFormat(s.Format); err != nil {
-				errs = append(errs, fmt.Errorf("%s.format: %w", key, err))
-			}
-		}
-		if s.PollInterval < 0 {
-			errs = append(errs, fmt.Errorf("%s.poll_interval: %v is negative", key, s.PollInterval))
 		}
 	}
 	if err := c.HEC.Validate("hec."); err != nil {

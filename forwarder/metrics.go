@@ -103,7 +103,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 
 // serveMetrics serves /metrics and /healthz on addr until ctx ends.
 // /healthz answers 200 while at least one HEC endpoint is in rotation.
-func serveMetrics(ctx context.Context, addr string, c *collector) (stop func(), err error) {
+func serveMetrics(addr string, c *collector) (stop func(), bound string, err error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(c)
 	mux := http.NewServeMux()
@@ -119,7 +119,7 @@ func serveMetrics(ctx context.Context, addr string, c *collector) (stop func(), 
 	})
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("metrics.listen %s: %w", addr, err)
+		return nil, "", fmt.Errorf("metrics.listen %s: %w", addr, err)
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	done := make(chan struct{})
@@ -130,9 +130,9 @@ func serveMetrics(ctx context.Context, addr string, c *collector) (stop func(), 
 		}
 	}()
 	return func() {
-		sctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(sctx)
 		<-done
-	}, nil
+	}, ln.Addr().String(), nil
 }

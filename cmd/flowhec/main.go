@@ -27,6 +27,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"parse", "parse flow-log files and print one JSON object per record", runParse},
+		{"run", "deliver flow logs to the Splunk HTTP Event Collector", runRun},
 		{"gen", "generate realistic flow logs with labelled stories", runGen},
 		{"version", "print the version", runVersion},
 	}
