@@ -20,12 +20,11 @@ build:
 	$(GO) build -trimpath -o $(BIN)/flowhec ./cmd/flowhec
 
 # The main job on bundled sample data: generate two hours of a small VPC's
-# flow logs with both stories planted, as S3 objects, then parse them all.
+# flow logs with both stories planted, as S3 objects, and deliver them with
+# the real pipeline into an HEC receiver on loopback (flowhec demo).
 run: build
 	rm -rf $(SAMPLE)
-	$(BIN)/flowhec gen --seed 1 --duration 2h --out $(SAMPLE) \
-		--inventory $(SAMPLE)/inventory.json --labels $(SAMPLE)/labels.json
-	$(BIN)/flowhec parse --summary $(SAMPLE)/AWSLogs
+	$(BIN)/flowhec demo --dir $(SAMPLE)
 
 test: lint
 	$(GO) test -race -count=1 ./...

@@ -27,6 +27,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"parse", "parse flow-log files and print one JSON object per record", runParse},
+		{"demo", "run the whole pipeline on generated data into a loopback HEC", runDemo},
 		{"run", "deliver flow logs to the Splunk HTTP Event Collector", runRun},
 		{"gen", "generate realistic flow logs with labelled stories", runGen},
 		{"version", "print the version", runVersion},
