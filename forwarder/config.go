@@ -78,9 +78,11 @@ func DefaultConfig() Config {
 	}
 }
 
-// envRef matches ${NAME} references, expanded from the environment before
-// the file is parsed, so that secrets need not be written into it.
-var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+// envRef matches ${NAME} references to environment variables, expanded in
+// the file's values (not its comments) so that secrets need not be written
+// into it. Names are upper case, so AWS format strings such as
+// "${version} ${srcaddr}" are left alone.
+var envRef = regexp.MustCompile(`\$\{([A-Z_][A-Z0-9_]*)\}`)
 
 // LoadConfig reads a YAML config file over the defaults. Unknown keys are
 // errors (a typo must not silently fall back to a default).
@@ -89,26 +91,47 @@ func LoadConfig(path string) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
+	cfg := DefaultConfig()
+	var doc yaml.Node
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		return Config{}, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(doc.Content) == 0 {
+		return cfg, nil // an empty file: all defaults
+	}
 	var missing []string
-	expanded := envRef.ReplaceAllFunc(raw, func(m []byte) []byte {
-		name := string(envRef.FindSubmatch(m)[1])
-		v, ok := os.LookupEnv(name)
-		if !ok {
-			missing = append(missing, name)
-		}
-		return []byte(v)
-	})
+	expandEnv(&doc, &missing)
 	if len(missing) > 0 {
 		return Config{}, fmt.Errorf("%s: environment variables not set: %s", path, strings.Join(missing, ", "))
 	}
-	cfg := DefaultConfig()
-	dec := yaml.NewDecoder(bytes.NewReader(expanded))
+	// Decode through a strict decoder: the node API has no KnownFields.
+	out, err := yaml.Marshal(&doc)
+	if err != nil {
+		return Config{}, fmt.Errorf("%s: %w", path, err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(out))
 	dec.KnownFields(true)
-	// An empty file decodes to io.EOF: all defaults.
 	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
 		return Config{}, fmt.Errorf("%s: %w", path, err)
 	}
 	return cfg, nil
+}
+
+// expandEnv replaces ${NAME} in every scalar value under n.
+func expandEnv(n *yaml.Node, missing *[]string) {
+	if n.Kind == yaml.ScalarNode && strings.Contains(n.Value, "${") {
+		n.Value = envRef.ReplaceAllStringFunc(n.Value, func(m string) string {
+			name := m[2 : len(m)-1]
+			v, ok := os.LookupEnv(name)
+			if !ok {
+				*missing = append(*missing, name)
+			}
+			return v
+		})
+	}
+	for _, c := range n.Content {
+		expandEnv(c, missing)
+	}
 }
 
 // Resolve fills the settings derived from others: the queue and dead-letter

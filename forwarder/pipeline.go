@@ -27,9 +27,17 @@ type Options struct {
 	// Stdin feeds a source of type stdin.
 	Stdin io.Reader
 	Log   zerolog.Logger
-	// Started, if set, is called once everything runs, with the address
-	// of the metrics listener ("" when off).
-	Started func(metricsAddr string)
+	// Started, if set, is called once everything runs.
+	Started func(Probe)
+}
+
+// Probe lets the caller watch a running pipeline: the same numbers the
+// metrics listener serves.
+type Probe struct {
+	MetricsAddr string // "" when the listener is off
+	Sources     func() SourceCounts
+	Sink        func() hec.Stats
+	Queue       func() queue.Stats
 }
 
 // Result is what a run did.
@@ -132,7 +140,7 @@ func Run(ctx context.Context, cfg Config, opts Options) (res Result, err error) 
 	progressDone := make(chan struct{})
 	go progress(log, counts, sink, progressDone)
 	if opts.Started != nil {
-		opts.Started(metricsAddr)
+		opts.Started(Probe{MetricsAddr: metricsAddr, Sources: counts, Sink: sink.Stats, Queue: q.Stats})
 	}
 	log.Info().Int("sources", len(sources)).Strs("hec", cfg.HEC.URLs).Bool("once", opts.Once).Msg("flowhec running")
 
