@@ -201,4 +201,3 @@ func newLogger(w io.Writer, cfg forwarder.LogConfig) zerolog.Logger {
 	}
 	return zerolog.New(out).Level(level).With().Timestamp().Logger()
 }
-
