@@ -11,11 +11,15 @@ type FaultKind uint8
 const (
 	// FaultNone is no fault: the request is handled as Splunk would.
 	FaultNone FaultKind = iota
-	// FaultBusy answers 503 code 9 "Server is busy", with a Retry-After
-	// header when RetryAfter > 0. Nothing is indexed.
+	// FaultBusy answers 503 {"text":"Server is busy","code":9,
+	// "invalid-event-number":0}, Splunk's answer when its queues are full,
+	// with a Retry-After header when RetryAfter > 0 (Splunk sends none).
+	// Nothing is indexed.
 	FaultBusy
 	// FaultBusyAfter indexes the first Event events and then answers 503
-	// code 9 with "invalid-event-number": Event.
+	// code 9 with "invalid-event-number": Event: a busy answer after a
+	// partial acceptance, as Splunk's OpenTelemetry exporter maintainers
+	// describe it; the busy answers seen from Splunk name 0.
 	FaultBusyAfter
 	// FaultTooManyRequests answers 429, with Retry-After when RetryAfter > 0.
 	FaultTooManyRequests

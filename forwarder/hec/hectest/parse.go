@@ -28,6 +28,11 @@ const (
 	CodeQueryStringAuthOff = 16 // 400 "Query string authorization is not enabled"
 	CodeHealthy            = 17 // 200 "HEC is healthy"
 	CodeUnhealthy          = 18 // 503 "HEC is unhealthy, queues are full"
+
+	// CodeCloudChannelMissing is Splunk Cloud's code 10: a token with
+	// acknowledgement and no channel, with advice about load balancers
+	// (observed on Splunk Cloud Platform 10.5; see Config.Cloud).
+	CodeCloudChannelMissing = 28
 )
 
 // codeText is the "text" Splunk puts beside each code.
@@ -51,6 +56,8 @@ var codeText = map[int]string{
 	CodeQueryStringAuthOff: "Query string authorization is not enabled",
 	CodeHealthy:            "HEC is healthy",
 	CodeUnhealthy:          "HEC is unhealthy, queues are full",
+	CodeCloudChannelMissing: "Data channel is missing. If you have multiple indexers, sticky session load balancers " +
+		"must be provisioned and client requests must be routed accordingly.",
 }
 
 // CodeText returns the text Splunk sends with an HEC code, or "" for a code
@@ -63,7 +70,11 @@ const maxDepth = 512
 
 // span is a byte range [a, b) of a decoded request body. b == 0 means absent:
 // no value can end at offset 0, since every value sits inside an object.
-type span struct{ a, b int }
+// Offsets are 32-bit: bodies are far below 2 GiB, and the spans of a big
+// request stay half the size.
+type span struct{ a, b int32 }
+
+func mkspan(a, b int) span { return span{int32(a), int32(b)} }
 
 func (s span) ok() bool { return s.b != 0 }
 
@@ -73,7 +84,17 @@ type evSpans struct {
 	event, time, host, source, sourcetype, index, fields span
 	timeQuoted                                           bool
 	esc                                                  uint8 // escBit(field) set when the string holds a backslash
+	// skip: an object with "fields" and no "event". Splunk takes that
+	// shape as a metric, answers 200 and indexes no event for it.
+	skip bool
 }
+
+// codeStop is parseResult.code for an object with a key Splunk does not
+// know. Splunk 10.4 stops there without an error: it answers 200 having
+// indexed only the objects before it, or 400 code 5 "No data" when there
+// are none (measured against Splunk Enterprise 10.4.3 and Splunk Cloud
+// 10.5, as recorded in the logit project's HEC interop notes).
+const codeStop = -2
 
 const (
 	escHost = 1 << iota
@@ -326,15 +347,14 @@ func (p *parser) skipValue(depth int) bool {
 
 // parseFields checks the "fields" value at p.i. Splunk indexes "fields" as
 // flat key/value pairs: "Object<String, String | Array<String>>" in the
-// event format reference, and nested JSON objects there are refused with
-// code 15 "Error in handling indexed fields". Numbers are accepted as values
-// (Splunk indexes their text). Anything else as a value is refused with 15.
+// event format reference. Checked against Splunk Enterprise: a nested
+// object as a value is refused with code 15 "Error in handling indexed
+// fields", an array of values is accepted, and "fields" that is not an
+// object (an array, say) is code 6. Numbers are accepted as values (Splunk
+// indexes their text); true, false and null are refused with code 15.
 func (p *parser) parseFields() int {
 	if p.b[p.i] != '{' {
-		if !p.skipValue(0) {
-			return CodeInvalidDataFormat
-		}
-		return CodeIndexedFields
+		return CodeInvalidDataFormat
 	}
 	p.i++
 	p.skipSpace()
@@ -439,12 +459,10 @@ func (p *parser) parseFieldArray() int {
 }
 
 // metaString consumes a string value for host, source, sourcetype or index.
-// Splunk wants these as JSON strings; anything else is invalid data.
+// HEC's event format reference types these as strings; anything else is
+// taken as invalid data, code 6.
 func (p *parser) metaString(sp *span, esc *uint8, bit uint8) int {
 	if p.b[p.i] != '"' {
-		if !p.skipValue(0) {
-			return CodeInvalidDataFormat
-		}
 		return CodeInvalidDataFormat
 	}
 	start := p.i
@@ -452,7 +470,7 @@ func (p *parser) metaString(sp *span, esc *uint8, bit uint8) int {
 	if !ok {
 		return CodeInvalidDataFormat
 	}
-	*sp = span{start, p.i}
+	*sp = mkspan(start, p.i)
 	if e {
 		*esc |= bit
 	}
@@ -460,7 +478,7 @@ func (p *parser) metaString(sp *span, esc *uint8, bit uint8) int {
 }
 
 // parseEvent reads one event object at p.i (p.b[p.i] == '{') into ev and
-// returns 0 or the HEC code that refuses it.
+// returns 0, codeStop, or the HEC code that refuses it.
 func (p *parser) parseEvent(ev *evSpans, r *rules) int {
 	p.i++
 	p.skipSpace()
@@ -468,6 +486,7 @@ func (p *parser) parseEvent(ev *evSpans, r *rules) int {
 		p.i++
 		return CodeEventRequired
 	}
+	unknown := false
 	for {
 		if p.i >= len(p.b) || p.b[p.i] != '"' {
 			return CodeInvalidDataFormat
@@ -499,7 +518,7 @@ func (p *parser) parseEvent(ev *evSpans, r *rules) int {
 			if !p.skipValue(0) {
 				return CodeInvalidDataFormat
 			}
-			ev.event = span{vs, p.i}
+			ev.event = mkspan(vs, p.i)
 		case "time":
 			// Splunk takes "time" as epoch seconds, a number or a string
 			// holding one; anything else is invalid data (code 6).
@@ -509,12 +528,12 @@ func (p *parser) parseEvent(ev *evSpans, r *rules) int {
 				if !ok || esc || !validNumber(p.b[vs+1:p.i-1]) {
 					return CodeInvalidDataFormat
 				}
-				ev.time, ev.timeQuoted = span{vs, p.i}, true
+				ev.time, ev.timeQuoted = mkspan(vs, p.i), true
 			case c == '-' || isDigit(c):
 				if !p.skipNumber() {
 					return CodeInvalidDataFormat
 				}
-				ev.time, ev.timeQuoted = span{vs, p.i}, false
+				ev.time, ev.timeQuoted = mkspan(vs, p.i), false
 			default:
 				return CodeInvalidDataFormat
 			}
@@ -529,12 +548,13 @@ func (p *parser) parseEvent(ev *evSpans, r *rules) int {
 		case "fields":
 			code = p.parseFields()
 			if code == 0 {
-				ev.fields = span{vs, p.i}
+				ev.fields = mkspan(vs, p.i)
 			}
 		default:
 			if !p.skipValue(0) {
 				return CodeInvalidDataFormat
 			}
+			unknown = true
 		}
 		if code != 0 {
 			return code
@@ -555,16 +575,28 @@ func (p *parser) parseEvent(ev *evSpans, r *rules) int {
 		}
 		break
 	}
+	if unknown {
+		return codeStop
+	}
 	return p.check(ev, r)
 }
 
 // check applies the rules that need the whole event.
 func (p *parser) check(ev *evSpans, r *rules) int {
+	// An object without "event" is code 12 "Event field is required",
+	// naming it in invalid-event-number, unless it has "fields": Splunk
+	// takes that shape as a metric and answers 200 (both observed on Splunk
+	// Enterprise 10.4.3).
 	if !ev.event.ok() {
+		if ev.fields.ok() {
+			ev.skip = true
+			return 0
+		}
 		return CodeEventRequired
 	}
 	// An empty string or empty object is refused with code 13 "Event field
-	// cannot be blank"; null carries no event either.
+	// cannot be blank" (Splunk Enterprise; Vector's HEC source copies it);
+	// null carries no event either.
 	switch raw := p.b[ev.event.a:ev.event.b]; {
 	case len(raw) == 2 && raw[0] == '"':
 		return CodeEventBlank
@@ -576,6 +608,9 @@ func (p *parser) check(ev *evSpans, r *rules) int {
 	if r == nil {
 		return 0
 	}
+	// An index the token may not write to, or one that does not exist, is
+	// code 7 "Incorrect index"; an event without "index" goes to the
+	// token's default index.
 	if len(r.indexes) > 0 && ev.index.ok() {
 		name := p.b[ev.index.a+1 : ev.index.b-1]
 		if ev.esc&escIndex != 0 {
@@ -606,19 +641,57 @@ func isEmptyObject(b []byte) bool {
 
 // parseBody reads every event of a decoded request body. It stops at the
 // first bad event: Splunk indexes the events before it and reports its
-// 0-based position as "invalid-event-number".
-func parseBody(b []byte, r *rules) parseResult {
+// 0-based position as "invalid-event-number". The spans are appended to
+// buf, which may be nil.
+func parseBody(b []byte, r *rules) parseResult { return parseInto(nil, b, r) }
+
+func parseInto(buf []evSpans, b []byte, r *rules) parseResult {
 	p := parser{b: b}
-	res := parseResult{bad: -1, events: make([]evSpans, 0, len(b)/256+1)}
+	if buf == nil {
+		buf = make([]evSpans, 0, len(b)/512+1)
+	}
+	res := parseResult{bad: -1, events: buf[:0]}
+	// Splunk also takes a JSON array of event objects as a batch (checked
+	// against Splunk Enterprise); events are numbered across the body.
+	inArray := false
 	for {
 		p.skipSpace()
 		if p.i >= len(p.b) {
+			if inArray {
+				res.bad, res.code = len(res.events), CodeInvalidDataFormat
+			}
 			return res
+		}
+		if !inArray && p.b[p.i] == '[' {
+			p.i++
+			p.skipSpace()
+			if p.i < len(p.b) && p.b[p.i] == ']' {
+				p.i++
+				continue
+			}
+			inArray = true
+			continue
 		}
 		var ev evSpans
 		code := CodeInvalidDataFormat
 		if p.b[p.i] == '{' {
 			code = p.parseEvent(&ev, r)
+		}
+		if code == 0 && inArray {
+			p.skipSpace()
+			switch {
+			case p.i < len(p.b) && p.b[p.i] == ',':
+				p.i++
+			case p.i < len(p.b) && p.b[p.i] == ']':
+				p.i++
+				inArray = false
+			default:
+				// The object is whole; what follows it is not, so the
+				// next event is the bad one.
+				res.events = append(res.events, ev)
+				res.bad, res.code = len(res.events), CodeInvalidDataFormat
+				return res
+			}
 		}
 		if code != 0 {
 			res.bad, res.code = len(res.events), code

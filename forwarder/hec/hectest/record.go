@@ -76,7 +76,8 @@ type record struct {
 }
 
 // newRecords turns the parsed spans of one request into records over body.
-func newRecords(dst []record, body string, evs []evSpans, channel string, request int) []record {
+func newRecords(body string, evs []evSpans, channel string, request int) []record {
+	dst := make([]record, 0, len(evs))
 	at := func(s span) string {
 		if !s.ok() {
 			return ""
@@ -85,6 +86,9 @@ func newRecords(dst []record, body string, evs []evSpans, channel string, reques
 	}
 	for i := range evs {
 		ev := &evs[i]
+		if ev.skip {
+			continue
+		}
 		r := record{
 			event:      at(ev.event),
 			host:       at(ev.host),
@@ -235,6 +239,7 @@ type Stats struct {
 	Code   map[int]int
 
 	EventsAccepted int   // events indexed (recorded)
+	EventsSkipped  int   // objects with "fields" and no "event" (metric-shaped): accepted, not events
 	BytesReceived  int64 // request bodies of event requests as sent (compressed)
 	BytesDecoded   int64 // the same after gzip decoding
 	GzipRequests   int   // event requests with Content-Encoding: gzip

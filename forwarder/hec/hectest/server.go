@@ -27,6 +27,11 @@ const DefaultToken = "11111111-2222-3333-4444-555555555555"
 // 1,000,000 before). It limits the request body as sent, compressed or not.
 const DefaultMaxContentLength = 838860800
 
+// CloudMaxBody is the body size, decoded, above which Splunk Cloud refuses
+// a request as invalid data (between 5,242,881 and 6,000,000 bytes when
+// measured on Splunk Cloud Platform 10.5; 5 MiB here).
+const CloudMaxBody = 5 << 20
+
 // Token is one HEC token, with the settings Splunk keeps per token.
 type Token struct {
 	Value    string
@@ -35,7 +40,8 @@ type Token struct {
 	// channel and each accepted request gets an ackId.
 	Ack bool
 	// AckDelay is how long after a request is accepted its ackId answers
-	// true. Zero acks at once.
+	// true. Zero acks at once. It is read when an ackId is asked about, so
+	// SetAckDelay holds back or releases ackIds already issued.
 	AckDelay time.Duration
 	// Indexes is the token's allowed indexes; empty allows any.
 	Indexes []string
@@ -65,6 +71,11 @@ type Config struct {
 	// RequireClientCert (with TLS) demands a client certificate signed by
 	// a CA the server makes; ClientCertificate returns one.
 	RequireClientCert bool
+	// Cloud answers as Splunk Cloud Platform does where it differs from
+	// Splunk Enterprise: a missing channel is code 28, not 10, and a body
+	// over CloudMaxBody bytes decoded is refused as 400 code 6 with
+	// "invalid-event-number": 0 rather than 413.
+	Cloud bool
 	// Logf, when set, receives a line per fault and per refused request
 	// (t.Logf fits).
 	Logf func(format string, args ...any)
@@ -92,8 +103,9 @@ type Server struct {
 	rng        *mrand.Rand
 	down       bool
 	windows    [][2]time.Time
-	recs       []record
-	events     []Event // recs[:len(events)] materialized
+	recs       [][]record // per request, so that recording never copies old records
+	nrecs      int
+	events     []Event // the first len(events) records, materialized
 	channels   map[string]*ackChannel
 	eventReqs  int
 	stats      Stats
@@ -123,7 +135,7 @@ func NewTLSServer(cfg Config) *Server {
 }
 
 // Listen starts a server as cfg says and returns an error instead of
-// panicking; the demo uses it with a fixed Addr.
+// panicking, for a program (a demo, say) that listens on a fixed Addr.
 func Listen(cfg Config) (*Server, error) {
 	addr := cfg.Addr
 	if addr == "" {
@@ -290,7 +302,9 @@ func (s *Server) SetTokenIndexes(value string, indexes ...string) {
 	s.updateToken(value, "SetTokenIndexes", func(t *Token) { t.Indexes = slices.Clone(indexes) })
 }
 
-// SetAckDelay sets how long a token's ackIds take to turn true.
+// SetAckDelay sets how long after acceptance a token's ackIds turn true,
+// for ackIds already issued as well: a long delay holds acks back, zero
+// releases them.
 func (s *Server) SetAckDelay(value string, d time.Duration) {
 	s.updateToken(value, "SetAckDelay", func(t *Token) { t.AckDelay = d })
 }
@@ -430,7 +444,7 @@ func (s *Server) Stats() Stats {
 func (s *Server) EventCount() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.recs)
+	return s.nrecs
 }
 
 // Events returns the indexed events in the order they were indexed; the
@@ -471,8 +485,20 @@ func (s *Server) Texts() []string {
 }
 
 func (s *Server) materializeLocked() {
-	for i := len(s.events); i < len(s.recs); i++ {
-		s.events = append(s.events, s.recs[i].materialize())
+	if len(s.events) == s.nrecs {
+		return
+	}
+	s.events = slices.Grow(s.events, s.nrecs-len(s.events))
+	skip := len(s.events)
+	for _, chunk := range s.recs {
+		if skip >= len(chunk) {
+			skip -= len(chunk)
+			continue
+		}
+		for i := skip; i < len(chunk); i++ {
+			s.events = append(s.events, chunk[i].materialize())
+		}
+		skip = 0
 	}
 }
 
@@ -480,14 +506,14 @@ func (s *Server) materializeLocked() {
 func (s *Server) ClearEvents() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.recs, s.events = nil, nil
+	s.recs, s.nrecs, s.events = nil, 0, nil
 }
 
 // WaitForEvents blocks until at least n events are indexed or ctx ends.
 func (s *Server) WaitForEvents(ctx context.Context, n int) error {
 	for {
 		s.mu.Lock()
-		have, ch := len(s.recs), s.changed
+		have, ch := s.nrecs, s.changed
 		s.mu.Unlock()
 		if have >= n {
 			return nil
@@ -508,17 +534,20 @@ func (s *Server) record(body []byte, evs []evSpans, channel string, request int)
 	}
 	// One copy of the body backs every string of every record.
 	str := string(body[:lastEnd(evs)])
+	recs := newRecords(str, evs, channel, request)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.recs = newRecords(s.recs, str, evs, channel, request)
-	s.stats.EventsAccepted += len(evs)
+	s.recs = append(s.recs, recs)
+	s.nrecs += len(recs)
+	s.stats.EventsAccepted += len(recs)
+	s.stats.EventsSkipped += len(evs) - len(recs)
 	close(s.changed)
 	s.changed = make(chan struct{})
 }
 
 // lastEnd is the offset just past the last byte any span refers to.
-func lastEnd(evs []evSpans) int {
-	end := 0
+func lastEnd(evs []evSpans) int32 {
+	var end int32
 	ev := &evs[len(evs)-1]
 	for _, sp := range []span{ev.event, ev.time, ev.host, ev.source, ev.sourcetype, ev.index, ev.fields} {
 		end = max(end, sp.b)

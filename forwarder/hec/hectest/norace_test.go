@@ -1,0 +1,5 @@
+//go:build !race
+
+package hectest
+
+const raceEnabled = false
