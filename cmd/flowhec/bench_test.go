@@ -1,0 +1,67 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/flowhec/flowhec/flowgen"
+	"github.com/flowhec/flowhec/forwarder/hec/hectest"
+)
+
+// BenchmarkRunOnce measures the whole pipeline as an operator runs it: the
+// flowhec process reads 1M default-format records from S3-style gzip
+// objects and delivers them with gzip to a loopback HEC (hectest, in this
+// process). It reports records/s, flowhec's CPU-seconds per million records
+// and its peak RSS, from the child's resource usage.
+//
+//	go test -run '^$' -bench RunOnce -benchtime 3x ./cmd/flowhec
+func BenchmarkRunOnce(b *testing.B) {
+	dir := b.TempDir()
+	flows := filepath.Join(dir, "flows")
+	cfg := flowgen.DefaultConfig()
+	cfg.Duration = 6 * time.Hour
+	cfg.Rate = 46.3 // ≈ 1,000,000 records
+	g, err := flowgen.New(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	labels, _, err := g.WriteS3(flows)
+	if err != nil {
+		b.Fatal(err)
+	}
+	records := float64(labels.Totals.Records)
+	tok := filepath.Join(dir, "token")
+	if err := os.WriteFile(tok, []byte(hectest.DefaultToken), 0o600); err != nil {
+		b.Fatal(err)
+	}
+
+	var wall, cpu time.Duration
+	var rss int64
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		srv := hectest.NewServer(hectest.Config{})
+		cmd := flowhecCmd("run", "--once", "--hec-url", srv.URL, "--hec-token-file", tok,
+			"--state-dir", filepath.Join(dir, "state"+strconv.Itoa(i)), "--metrics-listen", "off", "--log-level", "error", flows)
+		start := time.Now()
+		out, err := cmd.CombinedOutput()
+		wall += time.Since(start)
+		if err != nil {
+			b.Fatalf("%v\n%s", err, out)
+		}
+		if got := srv.EventCount(); float64(got) != records {
+			b.Fatalf("receiver got %d events, want %.0f", got, records)
+		}
+		srv.Close()
+		ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+		cpu += time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+		rss = max(rss, ru.Maxrss) // KiB on Linux
+	}
+	n := float64(b.N)
+	b.ReportMetric(records*n/wall.Seconds(), "records/s")
+	b.ReportMetric(cpu.Seconds()/n/(records/1e6), "cpu-s/Mrecords")
+	b.ReportMetric(float64(rss)/1024, "peak-RSS-MB")
+}
