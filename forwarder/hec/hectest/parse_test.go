@@ -28,6 +28,8 @@ func FuzzParseBody(f *testing.F) {
 		`{"time":01,"event":"x"}`,
 		`[{"event":"a"},{"fields":{"m":1}}] {"event":"b"}`,
 		`{"event":"a","x":1}`,
+		`[{"event":0}`,
+		`[]`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -39,27 +41,37 @@ func FuzzParseBody(f *testing.F) {
 		dec := json.NewDecoder(bytes.NewReader(body))
 		dec.UseNumber()
 		// next is encoding/json's next event object: a value of the
-		// stream, or an element of an array in it.
-		var pending []any
+		// stream, or an element of an array in it, read one at a time.
+		inArray := false
 		next := func() (map[string]any, error) {
-			for len(pending) == 0 {
+			for {
+				if inArray && !dec.More() {
+					if _, err := dec.Token(); err != nil { // ']'
+						return nil, err
+					}
+					inArray = false
+					continue
+				}
+				if !inArray {
+					rest := bytes.TrimLeft(body[dec.InputOffset():], " \t\r\n")
+					if len(rest) > 0 && rest[0] == '[' {
+						if _, err := dec.Token(); err != nil {
+							return nil, err
+						}
+						inArray = true
+						continue
+					}
+				}
 				var v any
 				if err := dec.Decode(&v); err != nil {
 					return nil, err
 				}
-				if arr, ok := v.([]any); ok {
-					pending = arr
-					continue
+				m, ok := v.(map[string]any)
+				if !ok {
+					return nil, errors.New("not an object")
 				}
-				pending = []any{v}
+				return m, nil
 			}
-			v := pending[0]
-			pending = pending[1:]
-			m, ok := v.(map[string]any)
-			if !ok {
-				return nil, errors.New("not an object")
-			}
-			return m, nil
 		}
 		str := string(body)
 		for i, ev := range res.events {
