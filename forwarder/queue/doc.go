@@ -49,15 +49,20 @@
 //
 // # Measurements
 //
-// On the 2-core development VM (ext4 on a virtual disk, fsync about 0.3 ms),
-// 100 KB items, Put+Get+Ack per item, senders as many as producers
-// (BenchmarkQueue; other jobs shared the machine, so runs vary by up to 3x):
+// On the 2-core development VM (ext4 on a virtual disk, fsync 0.15-0.3 ms),
+// 100 KB items, Put+Get+Ack per item, as many senders as producers
+// (BenchmarkQueue, a fresh file, other jobs sharing the machine):
 //
 //	                      1 producer              4 producers
-//	disk, Sync            470-1900 items/s        2700-4400 items/s
-//	                      (48-198 MB/s)           (276-451 MB/s)
+//	disk, Sync            1550-2100 items/s       2700-4700 items/s
+//	                      (159-215 MB/s)          (276-484 MB/s)
 //	disk, no Sync         4200-8200 items/s       2700-5700 items/s
 //	memory                37000-47000 items/s     21000-94000 items/s
+//
+// The rate follows the disk's fsync latency. While other processes on the VM
+// wrote heavily, disk with Sync fell as low as 13-48 items/s, and to 230-290
+// items/s beside a dd writing 1.5 GB with fsync in a loop, whether the file
+// was growing or reusing its pages.
 //
 // The need is 80-150 batches/s (10-30 MB/s) for 500,000 records/s. Also
 // measured, Put and delete only, 100 KB, fsync on: bbolt with db.Batch 93
