@@ -50,6 +50,9 @@ func BenchmarkRunOnce(b *testing.B) {
 		srv := hectest.NewServer(hectest.Config{})
 		cmd := flowhecCmd("run", "--once", "--hec-url", srv.URL, "--hec-token-file", tok,
 			"--state-dir", filepath.Join(dir, "state"+strconv.Itoa(i)), "--metrics-listen", "off", "--log-level", "error", flows)
+		if p := os.Getenv("FLOWHEC_BENCH_CPU_PROFILE"); p != "" {
+			cmd.Args = append(cmd.Args[:2], append([]string{"--cpu-profile", p}, cmd.Args[2:]...)...)
+		}
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
 		start := time.Now()

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -58,6 +59,7 @@ func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	caFile := fl.String("ca-file", "", "PEM `file` of the CA that signed the HEC certificate")
 	insecure := fl.Bool("insecure-skip-verify", false, "do not verify the HEC certificate (never in production)")
 	logLevel := fl.String("log-level", "", "debug, info, warn or error")
+	cpuProfile := fl.String("cpu-profile", "", "write a CPU profile of the run to `file` (for performance reports)")
 	metrics := fl.String("metrics-listen", "", "host:port for /metrics and /healthz (\"off\" to disable; default 127.0.0.1:9108)")
 	if err := fl.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -151,6 +153,19 @@ func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 
 	log := newLogger(stderr, cfg.Log)
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintf(stderr, "flowhec run: --cpu-profile: %v\n", err)
+			return exitUsage
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintf(stderr, "flowhec run: --cpu-profile: %v\n", err)
+			return exitUsage
+		}
+		defer pprof.StopCPUProfile()
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	res, err := forwarder.Run(ctx, cfg, forwarder.Options{Once: *once, Stdin: stdin, Log: log})

@@ -97,7 +97,7 @@ func TestAppend(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rec, perr := parse(t, tt.format, tt.line)
-			out := New(tt.cfg).Append(nil, rec, "s3://bucket/key.log.gz", perr)
+			out := New(tt.cfg).Append(nil, rec, NewSource("s3://bucket/key.log.gz"), perr)
 			if !json.Valid(out) {
 				t.Fatalf("invalid JSON: %s", out)
 			}
@@ -132,7 +132,7 @@ func TestConcatenatedEventsDecodeOneByOne(t *testing.T) {
 	e := New(Config{Index: "main"})
 	var body []byte
 	for range 3 {
-		body = e.Append(body, rec, "f", nil)
+		body = e.Append(body, rec, NewSource("f"), nil)
 	}
 	dec := json.NewDecoder(strings.NewReader(string(body)))
 	n := 0
@@ -161,7 +161,8 @@ func TestAppendAllocatesNothing(t *testing.T) {
 			}
 			e := New(cfg)
 			buf := make([]byte, 0, 4096)
-			if n := testing.AllocsPerRun(200, func() { buf = e.Append(buf[:0], rec, "s3://b/k", nil) }); n != 0 {
+			src := NewSource("s3://b/k")
+			if n := testing.AllocsPerRun(200, func() { buf = e.Append(buf[:0], rec, src, nil) }); n != 0 {
 				t.Errorf("%v %s: %v allocations per event, want 0", cfg.Format, format, n)
 			}
 		}
@@ -196,10 +197,11 @@ func BenchmarkAppend(b *testing.B) {
 			rec, _ := parse(b, "default", defaultLine)
 			e := New(bc.cfg)
 			buf := make([]byte, 0, 4096)
+			src := NewSource("s3://bucket/AWSLogs/123456789010/vpcflowlogs/us-east-1/2026/11/01/x.log.gz")
 			b.ReportAllocs()
 			b.SetBytes(int64(len(defaultLine)))
 			for b.Loop() {
-				buf = e.Append(buf[:0], rec, "s3://bucket/AWSLogs/123456789010/vpcflowlogs/us-east-1/2026/11/01/x.log.gz", nil)
+				buf = e.Append(buf[:0], rec, src, nil)
 			}
 		})
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/flowhec/flowhec/flowlog"
+	"github.com/flowhec/flowhec/forwarder/encode"
 	"github.com/flowhec/flowhec/forwarder/source"
 )
 
@@ -163,6 +164,7 @@ func (s *Source) pump(ctx context.Context, w source.Writer, st *fileState, r *fl
 	}
 	buf := s.buf[:0]
 	defer func() { s.buf = buf[:0] }()
+	src := encode.NewSource(name)
 	count, bad := 0, 0
 	for r.Next() {
 		rec := r.Record()
@@ -174,9 +176,9 @@ func (s *Source) pump(ctx context.Context, w source.Writer, st *fileState, r *fl
 			}
 		}
 		mark := len(buf)
-		buf = s.enc.Append(buf, rec, name, lineErr)
+		buf = s.enc.Append(buf, rec, src, lineErr)
 		if len(buf)-mark > maxEventBytes {
-			buf = s.appendCut(buf[:mark], rec, name)
+			buf = s.appendCut(buf[:mark], rec, src)
 		}
 		if len(buf) > source.MaxChunkBytes && count > 0 {
 			if err := s.write(ctx, w, st, buf[:mark], count, bad, end); err != nil {
@@ -219,10 +221,10 @@ func (s *Source) write(ctx context.Context, w source.Writer, st *fileState, even
 
 // appendCut encodes a line whose event would be too large (control
 // characters escape to six bytes each) cut short and flagged.
-func (s *Source) appendCut(dst []byte, rec *flowlog.Record, name string) []byte {
+func (s *Source) appendCut(dst []byte, rec *flowlog.Record, src encode.Source) []byte {
 	cut := *rec
 	cut.Line = rec.Line[:min(len(rec.Line), maxCutLineBytes)]
-	return s.enc.Append(dst, &cut, name, &flowlog.ParseError{Err: flowlog.ErrLineTooLong, Got: maxCutLineBytes})
+	return s.enc.Append(dst, &cut, src, &flowlog.ParseError{Err: flowlog.ErrLineTooLong, Got: maxCutLineBytes})
 }
 
 // locate gives a bad line's error its line number in the whole file.
