@@ -73,7 +73,7 @@ func (r *Reader) nextCloudWatch() bool {
 			// no flow records.
 			cw.payload.LogEvents = nil
 		default:
-			r.fail(fmt.Errorf("%s: payload %d: messageType %q, want %s or %s: not a CloudWatch Logs subscription payload",
+			r.fail(fmt.Errorf("%s: CloudWatch payload %d: messageType %q, want %s or %s: not a CloudWatch Logs subscription payload",
 				r.where(), cw.payloads, cw.payload.MessageType, cwDataMessage, cwControlMessage))
 			return false
 		}

@@ -224,8 +224,8 @@ func TestCloudWatchErrors(t *testing.T) {
 	}{
 		{"bad JSON", append(good[:len(good)-2:len(good)-2], ",]}"...), 0, "in: CloudWatch payload 1: invalid JSON at byte"},
 		{"wrong messageType", payload(t, "DATA", lineDefault), 0,
-			`in: payload 1: messageType "DATA", want DATA_MESSAGE or CONTROL_MESSAGE: not a CloudWatch Logs subscription payload`},
-		{"no messageType", []byte(`{"logEvents":[]}`), 0, `in: payload 1: messageType "", want DATA_MESSAGE or CONTROL_MESSAGE`},
+			`in: CloudWatch payload 1: messageType "DATA", want DATA_MESSAGE or CONTROL_MESSAGE: not a CloudWatch Logs subscription payload`},
+		{"no messageType", []byte(`{"logEvents":[]}`), 0, `in: CloudWatch payload 1: messageType "", want DATA_MESSAGE or CONTROL_MESSAGE`},
 		{"cut", good[:len(good)/2], 0, "in: CloudWatch payload 1 is cut short: unexpected EOF"},
 		{"second cut", append(bytes.Clone(good), good[:40]...), 2, "in: CloudWatch payload 2 is cut short: unexpected EOF"},
 		{"gzip cut", gzipBytes(t, bytes.Repeat(good, 3))[:100], 0, "in: gzip stream truncated in CloudWatch payload 1 (re-fetch the object): unexpected EOF"},

@@ -61,7 +61,11 @@ func (e *ParseError) Error() string {
 func (e *ParseError) Reason() string {
 	switch {
 	case errors.Is(e.Err, ErrFieldCount):
-		return fmt.Sprintf("%d fields, format wants %d (set the format from the flow log's LogFormat, or check for a cut line)", e.Got, e.Want)
+		noun := "fields"
+		if e.Got == 1 {
+			noun = "field"
+		}
+		return fmt.Sprintf("%d %s, format wants %d (set the format from the flow log's LogFormat, or check for a cut line)", e.Got, noun, e.Want)
 	case errors.Is(e.Err, ErrLineTooLong):
 		return fmt.Sprintf("line longer than %d bytes; skipped to the next line ending", e.Got)
 	case errors.Is(e.Err, ErrControl):

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"math"
 	"net/netip"
 	"sort"
 	"time"
@@ -67,10 +68,10 @@ func (s *summary) add(rec *flowlog.Record) {
 		}
 	}
 	if v, ok := rec.Uint(flowlog.Bytes); ok {
-		s.bytes += v
+		s.bytes = addSat(s.bytes, v)
 	}
 	if v, ok := rec.Uint(flowlog.Packets); ok {
-		s.packets += v
+		s.packets = addSat(s.packets, v)
 	}
 	if t, ok := rec.Uint(flowlog.Start); ok && (s.first == 0 || int64(t) < s.first) {
 		s.first = int64(t)
@@ -149,4 +150,13 @@ func (s *summary) print(w io.Writer) {
 			fmt.Fprintf(w, "  %-22s %7d rejected records from %d sources\n", k, t.records, len(t.sources))
 		}
 	}
+}
+
+// addSat adds without wrapping: a counter field may legally hold up to
+// 2^64-1, and a total that wraps would report a small, wrong number.
+func addSat(a, b uint64) uint64 {
+	if a+b < a {
+		return math.MaxUint64
+	}
+	return a + b
 }

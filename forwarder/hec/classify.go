@@ -68,19 +68,23 @@ const (
 	codeAckDisabled        = 14
 	codeIndexedFields      = 15
 	codeQueryStringAuthOff = 16
+	// Splunk Cloud answers a request without a channel on an
+	// acknowledgement token with its own code.
+	codeCloudChannelMissing = 28
 )
 
 // configFixes says what an admin changes for each configuration code.
 var configFixes = map[int]string{
-	codeTokenDisabled:      "the HEC token is disabled in Splunk: enable it (Settings > Data inputs > HTTP Event Collector) or point hec.token_file / hec.token_env at an enabled token",
-	codeTokenRequired:      "HEC wants a token: set hec.token_file or hec.token_env",
-	codeInvalidAuth:        "HEC did not accept the Authorization header: check that hec.token_file / hec.token_env holds only the token",
-	codeInvalidToken:       "HEC does not know this token: check hec.token_file / hec.token_env against the token in Splunk",
-	codeIncorrectIndex:     "the index does not exist or the token may not write to it: create the index, add it to the token's allowed indexes, or change index",
-	codeChannelMissing:     "the token has indexer acknowledgement on: set hec.ack.enabled: true",
-	codeInvalidChannel:     "HEC refused the request channel: check hec.ack settings and the token's acknowledgement setting",
-	codeAckDisabled:        "hec.ack.enabled is true but the token has indexer acknowledgement off: enable it on the token or set hec.ack.enabled: false",
-	codeQueryStringAuthOff: "HEC refused query-string authorization: check hec.urls has no token in its query",
+	codeTokenDisabled:       "the HEC token is disabled in Splunk: enable it (Settings > Data inputs > HTTP Event Collector) or point hec.token_file / hec.token_env at an enabled token",
+	codeTokenRequired:       "HEC wants a token: set hec.token_file or hec.token_env",
+	codeInvalidAuth:         "HEC did not accept the Authorization header: check that hec.token_file / hec.token_env holds only the token",
+	codeInvalidToken:        "HEC does not know this token: check hec.token_file / hec.token_env against the token in Splunk",
+	codeIncorrectIndex:      "the index does not exist or the token may not write to it: create the index, add it to the token's allowed indexes, or change index",
+	codeChannelMissing:      "the token has indexer acknowledgement on: set hec.ack.enabled: true",
+	codeInvalidChannel:      "HEC refused the request channel: check hec.ack settings and the token's acknowledgement setting",
+	codeAckDisabled:         "hec.ack.enabled is true but the token has indexer acknowledgement off: enable it on the token or set hec.ack.enabled: false",
+	codeQueryStringAuthOff:  "HEC refused query-string authorization: check hec.urls has no token in its query",
+	codeCloudChannelMissing: "the token has indexer acknowledgement on: set hec.ack.enabled: true",
 }
 
 // classify turns one HTTP exchange into what to do next. body is what could

@@ -31,6 +31,7 @@ func TestClassify(t *testing.T) {
 		{name: "incorrect index", status: 400, body: `{"text":"Incorrect index","code":7,"invalid-event-number":0}`, want: configErr, code: 7, ackID: -1, fixHas: "index"},
 		{name: "channel missing", status: 400, body: `{"text":"Data channel is missing","code":10}`, want: configErr, code: 10, ackID: -1, fixHas: "hec.ack.enabled: true"},
 		{name: "invalid channel", status: 400, body: `{"text":"Invalid data channel","code":11}`, want: configErr, code: 11, ackID: -1, fixHas: "channel"},
+		{name: "Splunk Cloud channel missing", status: 400, body: `{"text":"Data channel is missing","code":28}`, want: configErr, code: 28, ackID: -1, fixHas: "hec.ack.enabled: true"},
 		{name: "ack disabled", status: 400, body: `{"text":"ACK is disabled","code":14}`, want: configErr, code: 14, ackID: -1, fixHas: "hec.ack.enabled: false"},
 		{name: "invalid data format names the event", status: 400, body: `{"text":"Invalid data format","code":6,"invalid-event-number":3}`, want: badEvent, code: 6, ackID: -1, badEvent: 3},
 		{name: "event required", status: 400, body: `{"text":"Event field is required","code":12,"invalid-event-number":0}`, want: badEvent, code: 12, ackID: -1},
