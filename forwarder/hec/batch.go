@@ -249,14 +249,16 @@ func splitEvents(payload []byte) ([]json.RawMessage, error) {
 }
 
 // joinEvents is the inverse of splitEvents, compressed like the original.
+// Events are separated by a newline, which HEC allows, so that values that
+// are not objects cannot run together ("1" and "0" must not become "10").
 func joinEvents(events []json.RawMessage, gz bool, level int) ([]byte, error) {
-	n := 0
+	n := len(events)
 	for _, e := range events {
 		n += len(e)
 	}
 	raw := make([]byte, 0, n)
 	for _, e := range events {
-		raw = append(raw, e...)
+		raw = append(append(raw, e...), '\n')
 	}
 	if !gz {
 		return raw, nil
