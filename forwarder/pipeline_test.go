@@ -2,6 +2,9 @@ package forwarder
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -299,5 +302,62 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestMetricsAndHealthz(t *testing.T) {
+	flows := t.TempDir()
+	want := sample(t, flows, 10*time.Minute, 10)
+	srv := hectest.NewServer(hectest.Config{})
+	defer srv.Close()
+	cfg := testConfig(t, srv, flows)
+	cfg.Metrics.Listen = "127.0.0.1:0"
+	probe := make(chan Probe, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := Run(ctx, cfg, Options{Log: zerolog.Nop(), Started: func(p Probe) { probe <- p }})
+		done <- err
+	}()
+	p := <-probe
+	waitFor(t, 20*time.Second, "delivery", func() bool { return srv.EventCount() >= total(want) })
+	waitFor(t, 5*time.Second, "the sink to count it", func() bool { return p.Sink().EventsSent >= uint64(total(want)) })
+
+	get := func(path string) (int, string) {
+		resp, err := http.Get("http://" + p.MetricsAddr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	code, body := get("/metrics")
+	if code != 200 {
+		t.Fatalf("/metrics: %d", code)
+	}
+	for _, want := range []string{
+		fmt.Sprintf("flowhec_events_sent_total %d", total(want)),
+		fmt.Sprintf("flowhec_records_read_total %d", total(want)),
+		"flowhec_records_bad_total 0",
+		fmt.Sprintf("flowhec_endpoint_up{url=%q} 1", srv.URL),
+		`flowhec_retries_total{reason="network"}`,
+		`flowhec_queue_batches{state="pending"}`,
+		"flowhec_delivery_lag_seconds",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	if strings.Contains(body, hectest.DefaultToken) {
+		t.Fatal("the token appears in /metrics")
+	}
+	if code, _ := get("/healthz"); code != 200 {
+		t.Fatalf("/healthz: %d", code)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }

@@ -148,3 +148,65 @@ func TestCrashLosesNothing(t *testing.T) {
 		t.Fatalf("a run after completion sent %d events", srv.EventCount()-before)
 	}
 }
+
+// TestSIGTERMStopsGracefully: a daemon stopped with SIGTERM while delivering
+// exits 0 with its checkpoints saved; a later run delivers the rest, and
+// after everything is in, a run sends nothing new.
+func TestSIGTERMStopsGracefully(t *testing.T) {
+	if testing.Short() {
+		t.Skip("process test skipped in -short mode")
+	}
+	dir := t.TempDir()
+	flows := filepath.Join(dir, "flows")
+	want := generated(t, flows, 2*time.Hour, 40)
+	srv := hectest.NewServer(hectest.Config{})
+	defer srv.Close()
+	tok := filepath.Join(dir, "token")
+	if err := os.WriteFile(tok, []byte(hectest.DefaultToken), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	common := []string{"--hec-url", srv.URL, "--hec-token-file", tok, "--state-dir", filepath.Join(dir, "state"),
+		"--metrics-listen", "off", "--log-level", "error", flows}
+
+	daemon := flowhecCmd(append([]string{"run"}, common...)...)
+	daemon.Stderr = os.Stderr
+	if err := daemon.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for srv.EventCount() == 0 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := daemon.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if err := daemon.Wait(); err != nil {
+		t.Fatalf("daemon stopped by SIGTERM: %v (want exit 0)", err)
+	}
+	took := time.Since(start)
+	t.Logf("stopped %v after SIGTERM with %d events delivered", took.Round(time.Millisecond), srv.EventCount())
+	// HEC is up, so the drain has nothing to wait for: stopping must not
+	// run into shutdown_timeout (30 s).
+	if took > 10*time.Second {
+		t.Fatalf("took %v to stop with HEC reachable; the drain is stuck", took)
+	}
+
+	rest := flowhecCmd(append([]string{"run", "--once"}, common...)...)
+	if out, err := rest.CombinedOutput(); err != nil {
+		t.Fatalf("once run after SIGTERM: %v\n%s", err, out)
+	}
+	got := srv.EventsBy(func(e hectest.Event) string { return e.Text() })
+	for line, c := range want {
+		if got[line] < c {
+			t.Fatalf("lost: %q", line)
+		}
+	}
+	before := srv.EventCount()
+	again := flowhecCmd(append([]string{"run", "--once"}, common...)...)
+	if out, err := again.CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if srv.EventCount() != before {
+		t.Fatalf("a run after completion sent %d events", srv.EventCount()-before)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/klauspost/compress/gzip"
@@ -34,11 +35,14 @@ type Batcher struct {
 	cur    *openBatch
 	closed bool
 
-	log    zerolog.Logger
-	ctx    context.Context // ends when Close gives up waiting
-	cancel context.CancelFunc
-	stop   chan struct{}
-	done   chan struct{}
+	log     zerolog.Logger
+	sealing sync.WaitGroup // seals in progress, for Close
+	// sealsInProgress counts them for Drain, which polls it.
+	sealsInProgress atomic.Int64
+	ctx             context.Context // ends when Close gives up waiting
+	cancel          context.CancelFunc
+	stop            chan struct{}
+	done            chan struct{}
 }
 
 type openBatch struct {
@@ -71,44 +75,87 @@ func newBatcher(cfg Config, q Queue, reg *registry, log zerolog.Logger) *Batcher
 // Write adds a chunk to the open batch, sealing the batch first if the
 // chunk would not fit. Sealing puts the batch in the queue, which blocks
 // while the queue is full: that is the backpressure sources feel.
+//
+// If ctx ends while Write waits, the chunk is not taken (its source keeps
+// its checkpoint before it), but the full batch Write was sealing goes on
+// into the queue: its chunks were taken by earlier Writes, and their acks
+// still fire when it is delivered.
 func (b *Batcher) Write(ctx context.Context, c source.Chunk) error {
 	if len(c.Events) > b.maxBytes {
 		return fmt.Errorf("hec: chunk of %d bytes exceeds hec.batch_bytes %d", len(c.Events), b.maxBytes)
 	}
-	b.mu.Lock()
-	if b.closed {
+	for {
+		b.mu.Lock()
+		if b.closed {
+			b.mu.Unlock()
+			return errBatcherClosed
+		}
+		if b.cur == nil || len(b.cur.buf)+len(c.Events) <= b.maxBytes {
+			if b.cur == nil {
+				b.cur = &openBatch{buf: getBuf(b.maxBytes), opened: time.Now()}
+			}
+			b.cur.buf = append(b.cur.buf, c.Events...)
+			b.cur.count += c.Count
+			if c.Ack != nil {
+				b.cur.acks = append(b.cur.acks, c.Ack)
+			}
+			b.mu.Unlock()
+			return nil
+		}
+		full := b.cur
+		b.cur = nil
+		done := b.sealLocked(full)
 		b.mu.Unlock()
-		return errBatcherClosed
+		select {
+		case err := <-done:
+			if err != nil {
+				return err
+			}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
-	var full *openBatch
-	if b.cur != nil && len(b.cur.buf)+len(c.Events) > b.maxBytes {
-		full, b.cur = b.cur, nil
-	}
-	if b.cur == nil {
-		b.cur = &openBatch{buf: getBuf(b.maxBytes), opened: time.Now()}
-	}
-	b.cur.buf = append(b.cur.buf, c.Events...)
-	b.cur.count += c.Count
-	if c.Ack != nil {
-		b.cur.acks = append(b.cur.acks, c.Ack)
-	}
-	b.mu.Unlock()
-	if full != nil {
-		return b.seal(ctx, full)
-	}
-	return nil
 }
 
-// Flush seals the open batch now, whatever its size or age.
+// sealLocked starts sealing ob in the background and returns where its
+// result arrives. It is called with b.mu held, so that Close, which sets
+// closed under the same lock, never waits for sealing while one is added.
+func (b *Batcher) sealLocked(ob *openBatch) <-chan error {
+	done := make(chan error, 1)
+	b.sealing.Add(1)
+	b.sealsInProgress.Add(1)
+	go func() {
+		defer b.sealing.Done()
+		defer b.sealsInProgress.Add(-1)
+		err := b.seal(b.ctx, ob)
+		if err != nil {
+			// The chunks' acks never fire, so their checkpoints stay put
+			// and the records are read again after a restart.
+			b.log.Warn().Err(err).Msg("a batch was not queued; its records will be read again after a restart")
+		}
+		done <- err
+	}()
+	return done
+}
+
+// Flush seals the open batch now, whatever its size or age, and waits for
+// it to be queued or for ctx to end.
 func (b *Batcher) Flush(ctx context.Context) error {
 	b.mu.Lock()
 	cur := b.cur
 	b.cur = nil
-	b.mu.Unlock()
 	if cur == nil {
+		b.mu.Unlock()
 		return nil
 	}
-	return b.seal(ctx, cur)
+	done := b.sealLocked(cur)
+	b.mu.Unlock()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // Close stops taking chunks and flushes the open batch. If ctx ends first,
@@ -123,14 +170,21 @@ func (b *Batcher) Close(ctx context.Context) error {
 	b.closed = true
 	b.mu.Unlock()
 	close(b.stop)
+	err := b.Flush(ctx)
+	idle := make(chan struct{})
+	go func() {
+		<-b.done
+		b.sealing.Wait()
+		close(idle)
+	}()
 	select {
-	case <-b.done:
+	case <-idle:
 	case <-ctx.Done():
 		b.cancel()
-		<-b.done
+		<-idle
 	}
-	defer b.cancel()
-	return b.Flush(ctx)
+	b.cancel()
+	return err
 }
 
 func (b *Batcher) ageLoop() {
@@ -144,21 +198,12 @@ func (b *Batcher) ageLoop() {
 		case <-t.C:
 		}
 		b.mu.Lock()
-		var old *openBatch
 		if b.cur != nil && time.Since(b.cur.opened) >= b.maxAge {
-			old, b.cur = b.cur, nil
+			old := b.cur
+			b.cur = nil
+			b.sealLocked(old)
 		}
 		b.mu.Unlock()
-		if old == nil {
-			continue
-		}
-		// A Put blocked by a full queue holds up only this loop; writers
-		// that fill the next batch block on their own seal.
-		if err := b.seal(b.ctx, old); err != nil {
-			// The chunks' acks never fire, so their checkpoints stay put
-			// and the records are read again after a restart.
-			b.log.Warn().Err(err).Msg("an aged batch was not queued; its records will be read again after a restart")
-		}
 	}
 }
 

@@ -153,7 +153,7 @@ func (s *Sink) Drain(ctx context.Context) error {
 	defer t.Stop()
 	for {
 		st := s.q.Stats()
-		if st.Pending+st.InFlight == 0 {
+		if st.Pending+st.InFlight == 0 && s.batcher.sealsInProgress.Load() == 0 {
 			return nil
 		}
 		select {

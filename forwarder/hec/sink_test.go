@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
@@ -397,6 +398,45 @@ func TestTLS(t *testing.T) {
 			t.Fatal("delivered to an unverified server")
 		}
 	})
+}
+
+func TestMutualTLS(t *testing.T) {
+	srv, err := hectest.Listen(hectest.Config{TLS: true, RequireClientCert: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	dir := t.TempDir()
+	caFile := filepath.Join(dir, "ca.pem")
+	writeCertPEM(t, caFile, srv)
+	cert := srv.ClientCertificate()
+	certFile, keyFile := filepath.Join(dir, "client.pem"), filepath.Join(dir, "client.key")
+	key, err := x509.MarshalPKCS8PrivateKey(cert.PrivateKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: key}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := newTestSink(t, srv, func(c *Config) { c.TLS.CAFile, c.TLS.CertFile, c.TLS.KeyFile = caFile, certFile, keyFile })
+	var acked atomic.Int64
+	writeEvents(t, s.Writer(), 20, 10, &acked)
+	drain(t, s, 5*time.Second)
+	assertAllOnce(t, srv, 20, false)
+
+	// Without the client certificate the server refuses the handshake:
+	// nothing is delivered, and nothing is lost either.
+	bare := newTestSink(t, srv, func(c *Config) { c.TLS.CAFile = caFile })
+	var none atomic.Int64
+	writeEvents(t, bare.Writer(), 5, 5, &none)
+	_ = bare.Writer().Flush(context.Background())
+	time.Sleep(300 * time.Millisecond)
+	if none.Load() != 0 || bare.q.Stats().Pending+bare.q.Stats().InFlight != 1 {
+		t.Fatalf("acked %d, queue %+v", none.Load(), bare.q.Stats())
+	}
 }
 
 func writeCertPEM(t *testing.T, path string, srv *hectest.Server) {
