@@ -3,6 +3,7 @@ module github.com/flowhec/flowhec
 go 1.26.8
 
 require (
+	github.com/gaissmai/bart v0.30.0
 	github.com/hashicorp/go-retryablehttp v0.7.8
 	github.com/klauspost/compress v1.18.0
 	github.com/mattn/go-isatty v0.0.20
