@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 
+	"github.com/flowhec/flowhec/enrich"
 	"github.com/flowhec/flowhec/flowlog"
 	"github.com/flowhec/flowhec/internal/jsonw"
 )
@@ -90,7 +92,8 @@ func validIndexName(s string) bool {
 // Encoder appends HEC events. It is safe for concurrent use: it holds
 // only the configuration, pre-encoded.
 type Encoder struct {
-	format EventFormat
+	format   EventFormat
+	enricher *enrich.Enricher // nil: no enrichment
 	// tail is `,"index":"…","host":"…"`, written once here rather than
 	// escaped again for every event.
 	tail       []byte
@@ -110,6 +113,19 @@ func New(cfg Config) *Encoder {
 	}
 	return e
 }
+
+// WithEnricher returns a copy of e that adds en's fields to every event
+// whose line parsed: as indexed fields in raw events, as keys of the object
+// in json events.
+func (e *Encoder) WithEnricher(en *enrich.Enricher) *Encoder {
+	c := *e
+	c.enricher = en
+	return &c
+}
+
+// fieldsPool keeps enrichment scratch space: a Fields is too big to zero
+// for every event, and reused it needs only a Reset.
+var fieldsPool = sync.Pool{New: func() any { return new(enrich.Fields) }}
 
 // Source is the HEC source of the events of one input (a path,
 // s3://bucket/key, a log group), escaped once: it is the longest part of
@@ -140,15 +156,65 @@ func (e *Encoder) Append(dst []byte, rec *flowlog.Record, src Source, lineErr er
 	dst = append(dst, `,"sourcetype":`...)
 	dst = jsonw.String(dst, e.sourcetypeOf(rec.Format()))
 	dst = append(dst, e.tail...)
+	var extra *enrich.Fields
+	if e.enricher != nil && lineErr == nil {
+		extra = fieldsPool.Get().(*enrich.Fields)
+		defer fieldsPool.Put(extra)
+		e.enricher.Enrich(rec, extra)
+	}
 	dst = append(dst, `,"event":`...)
 	switch {
 	case lineErr != nil || e.format == Raw:
 		dst = jsonw.Bytes(dst, rec.Line)
 	default:
 		dst = rec.AppendJSON(dst)
+		if extra != nil && extra.Len() > 0 {
+			// Enrichment goes into the event object: drop its closing
+			// brace, add the keys, close it again.
+			dst = appendExtra(dst[:len(dst)-1], extra, true, false)
+			dst = append(dst, '}')
+		}
+		extra = nil // written; not indexed fields too
 	}
-	dst = e.appendFields(dst, rec, lineErr)
+	dst = e.appendFields(dst, rec, lineErr, extra)
 	return append(dst, '}')
+}
+
+// appendExtra writes enrichment fields as `"name":value` pairs, each after a
+// comma unless it is the first and comma is false: numbers as JSON
+// numbers in events, as strings in indexed fields (HEC indexed fields are
+// strings), multivalue fields as arrays of strings.
+func appendExtra(dst []byte, f *enrich.Fields, comma, numbersAsStrings bool) []byte {
+	for i := 0; i < f.Len(); i++ {
+		v := f.At(i)
+		if comma || i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = jsonw.String(dst, v.Name)
+		dst = append(dst, ':')
+		switch v.Kind {
+		case enrich.KindNumber:
+			if numbersAsStrings {
+				dst = append(dst, '"')
+				dst = strconv.AppendInt(dst, v.Num, 10)
+				dst = append(dst, '"')
+			} else {
+				dst = strconv.AppendInt(dst, v.Num, 10)
+			}
+		case enrich.KindMulti:
+			dst = append(dst, '[')
+			for j, m := range v.Multi {
+				if j > 0 {
+					dst = append(dst, ',')
+				}
+				dst = jsonw.String(dst, m)
+			}
+			dst = append(dst, ']')
+		default:
+			dst = jsonw.String(dst, v.Str)
+		}
+	}
+	return dst
 }
 
 func (e *Encoder) sourcetypeOf(f *flowlog.Format) string {
@@ -164,9 +230,10 @@ func (e *Encoder) sourcetypeOf(f *flowlog.Format) string {
 }
 
 // appendFields writes the indexed fields: the parse error of a bad line,
-// and for raw events of a non-default format every parsed field, as flat
-// strings, so Splunk never has to guess their order.
-func (e *Encoder) appendFields(dst []byte, rec *flowlog.Record, lineErr error) []byte {
+// for raw events of a non-default format every parsed field, as flat
+// strings, so Splunk never has to guess their order, and the enrichment
+// fields (extra) of a raw event.
+func (e *Encoder) appendFields(dst []byte, rec *flowlog.Record, lineErr error, extra *enrich.Fields) []byte {
 	n := 0
 	field := func(name string) {
 		if n == 0 {
@@ -197,6 +264,13 @@ func (e *Encoder) appendFields(dst []byte, rec *flowlog.Record, lineErr error) [
 			field(f.SplunkName(i))
 			dst = jsonw.Bytes(dst, v)
 		}
+	}
+	if extra != nil && extra.Len() > 0 {
+		if n == 0 {
+			dst = append(dst, `,"fields":{`...)
+		}
+		dst = appendExtra(dst, extra, n > 0, true)
+		n += extra.Len()
 	}
 	if n > 0 {
 		dst = append(dst, '}')
