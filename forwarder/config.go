@@ -13,6 +13,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/flowhec/flowhec/enrich"
 	"github.com/flowhec/flowhec/flowlog"
 	"github.com/flowhec/flowhec/forwarder/encode"
 	"github.com/flowhec/flowhec/forwarder/hec"
@@ -30,6 +31,7 @@ type Config struct {
 	// AWS format string, or field names. Sources may override it.
 	Format  string           `yaml:"format"`
 	Event   encode.Config    `yaml:"event"`
+	Enrich  enrich.Config    `yaml:"enrich"`
 	Sources []SourceConfig   `yaml:"sources"`
 	HEC     hec.Config       `yaml:"hec"`
 	Queue   queue.DiskConfig `yaml:"queue"`
@@ -69,6 +71,7 @@ func DefaultConfig() Config {
 	return Config{
 		StateDir:           "/var/lib/flowhec",
 		Format:             "default",
+		Enrich:             enrich.DefaultConfig(),
 		HEC:                hec.DefaultConfig(),
 		Queue:              queue.DefaultDiskConfig(),
 		Metrics:            MetricsConfig{Listen: "127.0.0.1:9108"},
@@ -182,6 +185,9 @@ func (c Config) Validate() error {
 		default:
 			errs = append(errs, fmt.Errorf("%s.type: %q; want file or stdin", key, s.Type))
 		}
+	}
+	if err := c.Enrich.Validate("enrich."); err != nil {
+		errs = append(errs, err)
 	}
 	if err := c.HEC.Validate("hec."); err != nil {
 		errs = append(errs, err)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/flowhec/flowhec/enrich"
 	"github.com/flowhec/flowhec/forwarder/checkpoint"
 	"github.com/flowhec/flowhec/forwarder/encode"
 	"github.com/flowhec/flowhec/forwarder/hec"
@@ -82,7 +83,11 @@ func Run(ctx context.Context, cfg Config, opts Options) (res Result, err error) 
 	}
 	defer func() { err = errors.Join(err, store.Close()) }()
 
-	enc := encode.New(cfg.Event)
+	en, err := enrich.Open(ctx, cfg.Enrich, cfg.StateDir)
+	if err != nil {
+		return res, err
+	}
+	enc := encode.New(cfg.Event).WithEnricher(en)
 	var sources []*file.Source
 	for _, sc := range cfg.Sources {
 		fc := sc.Config

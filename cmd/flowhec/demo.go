@@ -104,6 +104,7 @@ func runDemo(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	cfg.Metrics.Listen = ""
 	cfg.Log.Level = "warn"
 	cfg.Sources = []forwarder.SourceConfig{{Type: "file", Config: file.Config{Name: "demo", Paths: []string{flows}}}}
+	cfg.Enrich.InventoryFile = filepath.Join(work, "inventory.json")
 	fmt.Fprintln(stdout, "3. delivering with flowhec run --once (disk queue, gzip, indexer acks, checkpoints)")
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -145,6 +146,7 @@ func describeStories(w io.Writer, events []hectest.Event, labels *flowgen.Labels
 		port uint64
 	}
 	rejects := map[dst]map[netip.Addr]int{}
+	names := map[netip.Addr]string{} // what enrichment called each destination
 	var maxAmp float64
 	var ampFrom netip.Addr
 	requests := map[netip.AddrPort]uint64{} // UDP bytes sent to memcached, by client
@@ -161,6 +163,9 @@ func describeStories(w io.Writer, events []hectest.Event, labels *flowgen.Labels
 		sport, _ := rec.Uint(flowlog.SrcPort)
 		proto, _ := rec.Uint(flowlog.Protocol)
 		bytesN, _ := rec.Uint(flowlog.Bytes)
+		if _, seen := names[d]; !seen {
+			names[d] = ownerName(ev.Fields)
+		}
 		if a, ok := rec.Bytes(flowlog.Action); ok && string(a) == "REJECT" {
 			k := dst{d, dport}
 			if rejects[k] == nil {
@@ -195,11 +200,14 @@ func describeStories(w io.Writer, events []hectest.Event, labels *flowgen.Labels
 	ok := true
 	fmt.Fprintln(w, "\nmost rejected destinations in the received events:")
 	for _, k := range keys[:min(3, len(keys))] {
-		fmt.Fprintf(w, "  %s:%d  %d rejected flows from %d sources\n", k.addr, k.port, total(rejects[k]), len(rejects[k]))
+		fmt.Fprintf(w, "  %s:%d %s  %d rejected flows from %d sources\n", k.addr, k.port, names[k.addr], total(rejects[k]), len(rejects[k]))
 	}
 	if z := labels.Story(flowgen.KindZombie); z != nil && z.Target != nil {
 		found := len(keys) > 0 && keys[0].addr == z.Target.Address && keys[0].port == uint64(z.Target.Port)
-		fmt.Fprintf(w, "zombie story (planted: %s:%d, %d sources): %s\n", z.Target.Address, z.Target.Port, len(z.Zombie.Sources), foundText(found))
+		named := names[z.Target.Address] != ""
+		fmt.Fprintf(w, "zombie story (planted: %s:%d, %d sources): %s; its owner named by enrichment: %s\n",
+			z.Target.Address, z.Target.Port, len(z.Zombie.Sources), foundText(found), foundText(named))
+		found = found && named
 		ok = ok && found
 	}
 	if m := labels.Story(flowgen.KindMemcached); m != nil && m.Memcached != nil {
@@ -209,6 +217,21 @@ func describeStories(w io.Writer, events []hectest.Event, labels *flowgen.Labels
 		ok = ok && found
 	}
 	return ok
+}
+
+// ownerName is how the enrichment fields of an event name its destination.
+func ownerName(fields map[string]any) string {
+	name, _ := fields["dest_instance_name"].(string)
+	if name == "" {
+		name, _ = fields["dest_resource"].(string)
+	}
+	if svc, _ := fields["dest_service"].(string); svc != "" {
+		name += " (service " + svc + ")"
+	}
+	if name == "" {
+		return ""
+	}
+	return "= " + name
 }
 
 func total(m map[netip.Addr]int) int {
