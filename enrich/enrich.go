@@ -83,10 +83,10 @@ func prefixErrors(prefix string, err error) error {
 // index is swapped atomically when a new inventory arrives, so Enrich never
 // waits; it is safe for concurrent use.
 type Enricher struct {
-	cfg     Config
-	owners  inventory.Current
-	ranges  *ipranges.Table
-	deriver *derive.Deriver
+	cfg                               Config
+	owners                            inventory.Current
+	ranges                            *ipranges.Table
+	deriver                           *derive.Deriver
 	owner, awsService, scope, derived bool
 
 	mu          sync.Mutex // serialises Update
