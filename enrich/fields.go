@@ -1,5 +1,11 @@
 package enrich
 
+import (
+	"strconv"
+
+	"github.com/flowhec/flowhec/internal/jsonw"
+)
+
 // Kind says how a field's value is held and written.
 type Kind uint8
 
@@ -69,4 +75,41 @@ func (f *Fields) Multi(name string, vs []string) {
 	}
 	f.vals[f.n] = Value{Name: name, Kind: KindMulti, Multi: vs}
 	f.n++
+}
+
+// AppendJSON writes the fields as `"name":value` pairs, each after a comma
+// unless it is the first and comma is false: numbers as JSON numbers, or as
+// strings when numbersAsStrings (HEC indexed fields are strings);
+// multivalue fields as arrays of strings.
+func (f *Fields) AppendJSON(dst []byte, comma, numbersAsStrings bool) []byte {
+	for i := 0; i < f.n; i++ {
+		v := &f.vals[i]
+		if comma || i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = jsonw.String(dst, v.Name)
+		dst = append(dst, ':')
+		switch v.Kind {
+		case KindNumber:
+			if numbersAsStrings {
+				dst = append(dst, '"')
+			}
+			dst = strconv.AppendInt(dst, v.Num, 10)
+			if numbersAsStrings {
+				dst = append(dst, '"')
+			}
+		case KindMulti:
+			dst = append(dst, '[')
+			for j, m := range v.Multi {
+				if j > 0 {
+					dst = append(dst, ',')
+				}
+				dst = jsonw.String(dst, m)
+			}
+			dst = append(dst, ']')
+		default:
+			dst = jsonw.String(dst, v.Str)
+		}
+	}
+	return dst
 }

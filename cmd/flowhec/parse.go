@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,16 +12,23 @@ import (
 	"path/filepath"
 	"sort"
 
+	"github.com/flowhec/flowhec/enrich"
 	"github.com/flowhec/flowhec/flowlog"
 )
 
-const parseUsage = `usage: flowhec parse [--format FORMAT] [--summary] [PATH|-]...
+const parseUsage = `usage: flowhec parse [--format FORMAT] [--inventory FILE] [--ip-ranges FILE|URL] [--enrich] [--summary] [PATH|-]...
 
 Parses flow-log files and prints one JSON object per record on stdout, with
 the Splunk field names; absent ("-") fields are omitted. PATH may be a plain
 or gzip file, an S3 object with its header line, a CloudWatch Logs
 subscription payload, or a directory (read recursively, in name order); "-"
 or no PATH reads stdin. A file whose first line is a header uses it.
+
+With --inventory and/or --ip-ranges (or --enrich) each record also gets the
+enrichment fields flowhec run sends: who owns each address at the record's
+time (src_instance_name, dest_service, …), the AWS service of AWS addresses,
+and fields derived from the record (action, transport, direction, duration,
+tcp_flag, src_scope, dest_scope).
 
 Each bad line is reported on stderr as PATH:LINE: reason and not printed.
 Exit status: 0 when every line parsed, 1 when any line was bad, 2 on usage
@@ -34,6 +42,9 @@ func runParse(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fl.SetOutput(stderr)
 	fl.Usage = func() { fmt.Fprint(stderr, parseUsage); fl.PrintDefaults() }
 	formatFlag := fl.String("format", "default", "format of lines without a header: `default`, an AWS format string (\"${version} ${vpc-id} …\") or field names separated by spaces")
+	inventoryFlag := fl.String("inventory", "", "static inventory `file`: add who owns each address (src_/dest_ fields)")
+	ipRangesFlag := fl.String("ip-ranges", "", "AWS ip-ranges.json `file or URL`: add the AWS service of AWS addresses")
+	enrichFlag := fl.Bool("enrich", false, "add the fields derived from each record (action, transport, direction, …) even without --inventory or --ip-ranges")
 	summaryFlag := fl.Bool("summary", false, "print a summary of the input (counts, span, most rejected destinations) instead of records")
 	if err := fl.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -55,6 +66,17 @@ func runParse(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	p := &parser{format: format, formatSet: flagWasSet(fl, "format"), out: out, stderr: stderr, warned: map[string]bool{}}
 	if *summaryFlag {
 		p.summary = newSummary()
+	}
+	if *inventoryFlag != "" || *ipRangesFlag != "" || *enrichFlag {
+		cfg := enrich.DefaultConfig()
+		cfg.InventoryFile = *inventoryFlag
+		cfg.IPRanges.Source = *ipRangesFlag
+		en, err := enrich.Open(context.Background(), cfg, "")
+		if err != nil {
+			fmt.Fprintf(stderr, "flowhec parse: %v\n", err)
+			return exitUsage
+		}
+		p.enricher, p.fields = en, new(enrich.Fields)
 	}
 	status := exitOK
 	for _, path := range paths {
@@ -79,6 +101,8 @@ type parser struct {
 	stderr    io.Writer
 	warned    map[string]bool // unknown field names already warned about
 	summary   *summary        // set by --summary: count records instead of printing them
+	enricher  *enrich.Enricher
+	fields    *enrich.Fields
 	buf       []byte
 }
 
@@ -149,6 +173,13 @@ func (p *parser) file(name string, in io.Reader) int {
 			continue
 		}
 		p.buf = r.Record().AppendJSON(p.buf[:0])
+		if p.enricher != nil {
+			p.enricher.Enrich(r.Record(), p.fields)
+			if p.fields.Len() > 0 {
+				p.buf = p.fields.AppendJSON(p.buf[:len(p.buf)-1], true, false)
+				p.buf = append(p.buf, '}')
+			}
+		}
 		p.buf = append(p.buf, '\n')
 		if _, err := p.out.Write(p.buf); err != nil {
 			fmt.Fprintf(p.stderr, "flowhec parse: write stdout: %v\n", err)

@@ -171,50 +171,13 @@ func (e *Encoder) Append(dst []byte, rec *flowlog.Record, src Source, lineErr er
 		if extra != nil && extra.Len() > 0 {
 			// Enrichment goes into the event object: drop its closing
 			// brace, add the keys, close it again.
-			dst = appendExtra(dst[:len(dst)-1], extra, true, false)
+			dst = extra.AppendJSON(dst[:len(dst)-1], true, false)
 			dst = append(dst, '}')
 		}
 		extra = nil // written; not indexed fields too
 	}
 	dst = e.appendFields(dst, rec, lineErr, extra)
 	return append(dst, '}')
-}
-
-// appendExtra writes enrichment fields as `"name":value` pairs, each after a
-// comma unless it is the first and comma is false: numbers as JSON
-// numbers in events, as strings in indexed fields (HEC indexed fields are
-// strings), multivalue fields as arrays of strings.
-func appendExtra(dst []byte, f *enrich.Fields, comma, numbersAsStrings bool) []byte {
-	for i := 0; i < f.Len(); i++ {
-		v := f.At(i)
-		if comma || i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = jsonw.String(dst, v.Name)
-		dst = append(dst, ':')
-		switch v.Kind {
-		case enrich.KindNumber:
-			if numbersAsStrings {
-				dst = append(dst, '"')
-				dst = strconv.AppendInt(dst, v.Num, 10)
-				dst = append(dst, '"')
-			} else {
-				dst = strconv.AppendInt(dst, v.Num, 10)
-			}
-		case enrich.KindMulti:
-			dst = append(dst, '[')
-			for j, m := range v.Multi {
-				if j > 0 {
-					dst = append(dst, ',')
-				}
-				dst = jsonw.String(dst, m)
-			}
-			dst = append(dst, ']')
-		default:
-			dst = jsonw.String(dst, v.Str)
-		}
-	}
-	return dst
 }
 
 func (e *Encoder) sourcetypeOf(f *flowlog.Format) string {
@@ -269,7 +232,7 @@ func (e *Encoder) appendFields(dst []byte, rec *flowlog.Record, lineErr error, e
 		if n == 0 {
 			dst = append(dst, `,"fields":{`...)
 		}
-		dst = appendExtra(dst, extra, n > 0, true)
+		dst = extra.AppendJSON(dst, n > 0, true)
 		n += extra.Len()
 	}
 	if n > 0 {
