@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flowhec/flowhec/enrich/inventory"
 	"github.com/flowhec/flowhec/flowgen"
 	"github.com/flowhec/flowhec/flowlog"
 )
@@ -31,7 +32,7 @@ type generated struct {
 	cfg    flowgen.Config
 	lines  []byte
 	labels *flowgen.Labels
-	inv    *flowgen.Inventory
+	inv    *inventory.Inventory
 	flows  []flow // the lines parsed, for a default-format fixture
 }
 

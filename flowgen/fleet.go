@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"strconv"
 	"time"
+
+	"github.com/flowhec/flowhec/enrich/inventory"
 )
 
 // The simulated fleet: a three-zone VPC with a web tier behind an
@@ -57,7 +59,7 @@ type iface struct {
 
 	ifType, desc, requester string
 	managed                 bool
-	sgs                     []SecurityGroup
+	sgs                     []inventory.SecurityGroup
 	tags                    map[string]string
 	deviceIndex             int
 	attachTime              time.Time
@@ -160,8 +162,8 @@ func newFleet(cfg *Config) *fleet {
 		clarityNet.used[cfg.Zombie.Target.Addr()] = true
 	}
 
-	sg := func(name string) SecurityGroup {
-		return SecurityGroup{GroupID: awsID("sg", key(name)...), GroupName: name}
+	sg := func(name string) inventory.SecurityGroup {
+		return inventory.SecurityGroup{GroupID: awsID("sg", key(name)...), GroupName: name}
 	}
 	launch := cfg.Start.Add(-41 * 24 * time.Hour).Truncate(time.Hour)
 
@@ -194,7 +196,7 @@ func newFleet(cfg *Config) *fleet {
 		eni := addIface(&iface{
 			kind: kindInstance, name: name, service: service, sub: sub, ip: ip,
 			instanceID: inst.id, ifType: "interface", desc: "Primary network interface",
-			sgs: []SecurityGroup{sg(service + "-sg")},
+			sgs: []inventory.SecurityGroup{sg(service + "-sg")},
 		})
 		inst.enis = append(inst.enis, eni)
 		f.instances = append(f.instances, inst)
@@ -206,7 +208,7 @@ func newFleet(cfg *Config) *fleet {
 		alb := addIface(&iface{
 			kind: kindALB, name: "web-prod", sub: pub[z], ifType: "interface",
 			desc: "ELB " + f.albName, requester: "amazon-elb", managed: true,
-			sgs: []SecurityGroup{sg("web-prod-alb")},
+			sgs: []inventory.SecurityGroup{sg("web-prod-alb")},
 		})
 		f.albs = append(f.albs, withEIP(withV6(alb)))
 	}
@@ -224,25 +226,25 @@ func newFleet(cfg *Config) *fleet {
 	f.ordersDB = addIface(&iface{
 		kind: kindRDS, name: "orders-db", service: "postgres", sub: priv[0], ifType: "interface",
 		desc: "RDSNetworkInterface", requester: "amazon-rds", managed: true,
-		sgs: []SecurityGroup{sg("orders-db-sg")},
+		sgs: []inventory.SecurityGroup{sg("orders-db-sg")},
 	})
 	f.legacyDB = addIface(&iface{
 		kind: kindRDS, name: "legacy-db", service: "mysql", sub: priv[1], ifType: "interface",
 		desc: "RDSNetworkInterface", requester: "amazon-rds", managed: true,
-		sgs: []SecurityGroup{sg("legacy-db-sg")},
+		sgs: []inventory.SecurityGroup{sg("legacy-db-sg")},
 	})
 	for z := range 2 {
 		f.nlbs = append(f.nlbs, addIface(&iface{
 			kind: kindNLB, name: "metrics-ingest", sub: priv[z], ifType: "network_load_balancer",
 			desc: "ELB " + f.nlbName, requester: "amazon-elb", managed: true, account: "unknown",
-			sgs: []SecurityGroup{sg("metrics-ingest-nlb")},
+			sgs: []inventory.SecurityGroup{sg("metrics-ingest-nlb")},
 		}))
 	}
 	for z := range 2 {
 		f.lambdas = append(f.lambdas, addIface(&iface{
 			kind: kindLambda, name: "orders-fn", service: "lambda", sub: priv[z], ifType: "lambda",
 			desc: "AWS Lambda VPC ENI-orders-fn-" + uuid(key("orders-fn", fmt.Sprint(z))...), requester: "amazon-lambda", managed: true,
-			sgs: []SecurityGroup{sg("orders-fn-sg")},
+			sgs: []inventory.SecurityGroup{sg("orders-fn-sg")},
 		}))
 	}
 	for z := range 2 {
@@ -250,7 +252,7 @@ func newFleet(cfg *Config) *fleet {
 			kind: kindEndpoint, name: f.sqsEndpointID, sub: priv[z], ifType: "vpc_endpoint",
 			desc: "VPC Endpoint Interface " + f.sqsEndpointID, requester: "amazon-vpce", managed: true,
 			account: "unknown", resourceID: f.sqsEndpointID,
-			sgs: []SecurityGroup{sg("sqs-endpoint-sg")},
+			sgs: []inventory.SecurityGroup{sg("sqs-endpoint-sg")},
 		}))
 	}
 	f.ecsHost = addInstance("ecs-host-01", "ecs", "m6i.xlarge", priv[2], netip.Addr{})
@@ -274,7 +276,7 @@ func newFleet(cfg *Config) *fleet {
 
 // newECSTask adds the ENI of the orders-api task (awsvpc network mode) on
 // ecs-host-01, the one interface whose records carry the ecs-* fields.
-func (f *fleet) newECSTask(sub *subnet, key func(...string) []string, group SecurityGroup, add func(*iface) *iface) *iface {
+func (f *fleet) newECSTask(sub *subnet, key func(...string) []string, group inventory.SecurityGroup, add func(*iface) *iface) *iface {
 	acct, region := f.cfg.AccountID, f.cfg.Region
 	arn := "arn:aws:ecs:" + region + ":" + acct + ":"
 	taskID := hashHex(32, key("ecs-task")...)
@@ -295,7 +297,7 @@ func (f *fleet) newECSTask(sub *subnet, key func(...string) []string, group Secu
 		kind: kindECSTask, name: "orders-api", service: "ecs", sub: sub, ifType: "interface",
 		desc:      arn + "attachment/" + uuid(key("ecs-attachment")...),
 		requester: "amazon-ecs", managed: true, instanceID: f.ecsHost.instanceID, ecs: m,
-		sgs:         []SecurityGroup{group},
+		sgs:         []inventory.SecurityGroup{group},
 		deviceIndex: 1,
 		tags:        map[string]string{"aws:ecs:clusterName": m.clusterName, "aws:ecs:serviceName": m.serviceName},
 	})
@@ -317,21 +319,21 @@ func (f *fleet) alloc(s *subnet, key string) netip.Addr {
 }
 
 // inventory describes the fleet as EC2 would.
-func (f *fleet) inventory() *Inventory {
+func (f *fleet) inventory() *inventory.Inventory {
 	c := f.cfg
-	inv := &Inventory{
+	inv := &inventory.Inventory{
 		GeneratedBy: "flowhec gen",
-		Accounts:    []Account{{AccountID: c.AccountID, Name: "prod"}},
-		VPCs: []VPC{{
+		Accounts:    []inventory.Account{{AccountID: c.AccountID, Name: "prod"}},
+		VPCs: []inventory.VPC{{
 			VPCID: f.vpcID, AccountID: c.AccountID, Region: c.Region,
 			CIDRBlock: f.vpc, IPv6CIDRBlock: f.vpc6, Tags: map[string]string{"Name": "prod"},
 		}},
-		Subnets:           []Subnet{},
-		NetworkInterfaces: []NetworkInterface{},
-		Instances:         []Instance{},
+		Subnets:           []inventory.Subnet{},
+		NetworkInterfaces: []inventory.NetworkInterface{},
+		Instances:         []inventory.Instance{},
 	}
 	for _, s := range f.subnets {
-		inv.Subnets = append(inv.Subnets, Subnet{
+		inv.Subnets = append(inv.Subnets, inventory.Subnet{
 			SubnetID: s.id, VPCID: f.vpcID, AccountID: c.AccountID, Region: c.Region,
 			AvailabilityZone: s.az, AvailabilityZoneID: s.azID,
 			CIDRBlock: s.cidr, IPv6CIDRBlock: s.cidr6, Public: s.public,
@@ -339,7 +341,7 @@ func (f *fleet) inventory() *Inventory {
 		})
 	}
 	for _, ifc := range f.ifaces {
-		ni := NetworkInterface{
+		ni := inventory.NetworkInterface{
 			NetworkInterfaceID: ifc.id, AccountID: c.AccountID, Region: c.Region,
 			AvailabilityZone: ifc.sub.az, AvailabilityZoneID: ifc.sub.azID,
 			VPCID: f.vpcID, SubnetID: ifc.sub.id,
@@ -352,13 +354,13 @@ func (f *fleet) inventory() *Inventory {
 			Tags:               ifc.tags,
 		}
 		if ifc.sgs == nil {
-			ni.SecurityGroups = []SecurityGroup{}
+			ni.SecurityGroups = []inventory.SecurityGroup{}
 		}
 		if ifc.ip6.IsValid() {
 			ni.IPv6Addresses = []netip.Addr{ifc.ip6}
 		}
 		if ifc.instanceID != "" {
-			ni.Attachment = &Attachment{
+			ni.Attachment = &inventory.Attachment{
 				InstanceID: ifc.instanceID, DeviceIndex: ifc.deviceIndex, AttachTime: ifc.attachTime,
 				Status: "attached", DeleteOnTerm: ifc.deviceIndex == 0,
 			}
@@ -373,7 +375,7 @@ func (f *fleet) inventory() *Inventory {
 			}
 		}
 		primary := inst.enis[0]
-		inv.Instances = append(inv.Instances, Instance{
+		inv.Instances = append(inv.Instances, inventory.Instance{
 			InstanceID: inst.id, AccountID: c.AccountID, Region: c.Region,
 			AvailabilityZone: inst.sub.az, VPCID: f.vpcID, SubnetID: inst.sub.id,
 			InstanceType: inst.typ, State: "running", LaunchTime: inst.launch,

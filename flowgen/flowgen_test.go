@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flowhec/flowhec/enrich/inventory"
 	"github.com/flowhec/flowhec/flowgen"
 	"github.com/flowhec/flowhec/flowlog"
 )
@@ -23,7 +24,7 @@ func labelsJSON(t *testing.T, l *flowgen.Labels) []byte {
 	return b.Bytes()
 }
 
-func inventoryJSON(t *testing.T, inv *flowgen.Inventory) []byte {
+func inventoryJSON(t *testing.T, inv *inventory.Inventory) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	if err := inv.WriteJSON(&b); err != nil {

@@ -1,9 +1,12 @@
 package flowgen
 
 import (
+	"io"
 	"math"
 	"slices"
 	"time"
+
+	"github.com/flowhec/flowhec/enrich/inventory"
 )
 
 // Generator writes the flow logs of one Config. It holds no state between
@@ -35,7 +38,11 @@ func (g *Generator) Config() Config { return g.cfg }
 
 // Inventory returns the inventory of the simulated fleet: every interface
 // that appears in the records, and the instances they are attached to.
-func (g *Generator) Inventory() *Inventory { return g.fleet.inventory() }
+func (g *Generator) Inventory() *inventory.Inventory { return g.fleet.inventory() }
+
+// ReadInventory reads an inventory file that `flowhec gen` wrote; it is
+// inventory.ReadInventory.
+func ReadInventory(r io.Reader) (*inventory.Inventory, error) { return inventory.ReadInventory(r) }
 
 // Batch is the records of one 60-second aggregation window: every record's
 // start and end fall in [Start, Start+1m). Within a batch, records are

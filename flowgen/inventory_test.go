@@ -9,13 +9,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flowhec/flowhec/enrich/inventory"
 	"github.com/flowhec/flowhec/flowgen"
 )
 
 func TestInventoryRoundTrip(t *testing.T) {
 	inv := fixture(t).inv
 	raw := inventoryJSON(t, inv)
-	back, err := flowgen.ReadInventory(bytes.NewReader(raw))
+	back, err := inventory.ReadInventory(bytes.NewReader(raw))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +31,7 @@ func TestInventoryRoundTrip(t *testing.T) {
 			t.Errorf("inventory JSON lacks %s", key)
 		}
 	}
-	if _, err := flowgen.ReadInventory(strings.NewReader(`{"generated_by":"x","network_interface":[]}`)); err == nil {
+	if _, err := inventory.ReadInventory(strings.NewReader(`{"generated_by":"x","network_interface":[]}`)); err == nil {
 		t.Error("ReadInventory accepted a misspelt key")
 	}
 }
@@ -65,7 +66,7 @@ func TestInventory(t *testing.T) {
 	if vpc.CIDRBlock != netip.MustParsePrefix("172.31.0.0/16") || vpc.VPCID != g.labels.VPCID {
 		t.Errorf("VPC %+v", vpc)
 	}
-	subnets := map[string]flowgen.Subnet{}
+	subnets := map[string]inventory.Subnet{}
 	for _, s := range inv.Subnets {
 		if !vpc.CIDRBlock.Contains(s.CIDRBlock.Addr()) || !vpc.IPv6CIDRBlock.Contains(s.IPv6CIDRBlock.Addr()) {
 			t.Errorf("subnet %s %v outside the VPC", s.SubnetID, s.CIDRBlock)
@@ -118,7 +119,7 @@ func TestInventory(t *testing.T) {
 	}
 
 	// The story's cast, by name.
-	byName := map[string]flowgen.Instance{}
+	byName := map[string]inventory.Instance{}
 	for _, in := range inv.Instances {
 		byName[in.Tags["Name"]] = in
 		if in.Tags["service"] == "" {

@@ -1,10 +1,13 @@
 package inventory
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/netip"
+	"os"
 	"time"
 )
 
@@ -135,15 +138,68 @@ func (inv *Inventory) WriteJSON(w io.Writer) error {
 }
 
 // ReadInventory reads an inventory written by WriteJSON. It is strict: an
-// unknown key is an error, so that a misspelt key is not silently ignored.
+// unknown key is an error, so that a misspelt key is not silently ignored,
+// and so is anything after the inventory's JSON object. It does not
+// Validate; Load does.
 func ReadInventory(r io.Reader) (*Inventory, error) {
+	inv, err := decodeInventory(r)
+	if err != nil {
+		return nil, fmt.Errorf("read inventory: %w", err)
+	}
+	return inv, nil
+}
+
+func decodeInventory(r io.Reader) (*Inventory, error) {
 	dec := json.NewDecoder(r)
 	dec.DisallowUnknownFields()
 	var inv Inventory
 	if err := dec.Decode(&inv); err != nil {
-		return nil, fmt.Errorf("read inventory: %w", err)
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("data after the inventory object at byte %d", dec.InputOffset())
 	}
 	return &inv, nil
+}
+
+// Load reads and validates the inventory file at path. Its errors name the
+// file, the place in it where JSON decoding stopped, and what to do.
+func Load(path string) (*Inventory, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("load inventory: %w", err)
+	}
+	inv, err := decodeInventory(bytes.NewReader(raw))
+	if err != nil {
+		return nil, fmt.Errorf("load inventory %s%s: %w; fix the file or write it again (flowhec inventory export, flowhec gen)", path, jsonPosition(raw, err), err)
+	}
+	if err := inv.Validate(); err != nil {
+		return nil, fmt.Errorf("load inventory %s: %w", path, err)
+	}
+	return inv, nil
+}
+
+// jsonPosition is " line L, column C" for a JSON error that carries a byte
+// offset into raw, or "".
+func jsonPosition(raw []byte, err error) string {
+	var off int64
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		off = syn.Offset
+	case errors.As(err, &typ):
+		off = typ.Offset
+	default:
+		return ""
+	}
+	if off > int64(len(raw)) {
+		off = int64(len(raw))
+	}
+	before := raw[:off]
+	line := bytes.Count(before, []byte{'\n'}) + 1
+	col := len(before) - bytes.LastIndexByte(before, '\n')
+	return fmt.Sprintf(" line %d, column %d", line, col)
 }
 
 // InterfaceByID returns the interface with the given ID, or nil.
