@@ -17,6 +17,9 @@ import (
 	"github.com/flowhec/flowhec/flowlog"
 )
 
+// HistoryFile is the ownership history's file in the state directory.
+const HistoryFile = "ownership.json"
+
 // Field groups a config may choose with `enrich.fields`.
 const (
 	GroupOwner      = "owner"       // ENI, instance, Name and service tags, VPC, subnet, AZ, groups, resource, owner since
@@ -91,13 +94,23 @@ type Enricher struct {
 
 	mu          sync.Mutex // serialises Update
 	history     *inventory.History
-	historyPath string
+	historyPath string // "" keeps the history in memory only
+}
+
+// OpenReadOnly is Open for looking, not running: it reads the history in
+// stateDir but never writes it (`flowhec inventory show`).
+func OpenReadOnly(ctx context.Context, cfg Config, stateDir string) (*Enricher, error) {
+	return open(ctx, cfg, stateDir, false)
 }
 
 // Open builds an Enricher: it loads the ip-ranges and the static inventory
 // if configured, and the ownership history from stateDir ("" keeps it in
 // memory only).
 func Open(ctx context.Context, cfg Config, stateDir string) (*Enricher, error) {
+	return open(ctx, cfg, stateDir, true)
+}
+
+func open(ctx context.Context, cfg Config, stateDir string, save bool) (*Enricher, error) {
 	if err := cfg.Validate("enrich."); err != nil {
 		return nil, err
 	}
@@ -136,8 +149,11 @@ func Open(ctx context.Context, cfg Config, stateDir string) (*Enricher, error) {
 	}
 
 	if stateDir != "" {
-		e.historyPath = filepath.Join(stateDir, "ownership.json")
-		if e.history, err = inventory.LoadHistory(e.historyPath, cfg.Inventory.History); err != nil {
+		path := filepath.Join(stateDir, HistoryFile)
+		if save {
+			e.historyPath = path
+		}
+		if e.history, err = inventory.LoadHistory(path, cfg.Inventory.History); err != nil {
 			if !errors.Is(err, os.ErrNotExist) {
 				return nil, err
 			}

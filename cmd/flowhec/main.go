@@ -29,6 +29,7 @@ func commands() []command {
 		{"parse", "parse flow-log files and print one JSON object per record", runParse},
 		{"demo", "run the whole pipeline on generated data into a loopback HEC", runDemo},
 		{"run", "deliver flow logs to the Splunk HTTP Event Collector", runRun},
+		{"inventory", "explain who owns an address; export the inventory from EC2", runInventory},
 		{"gen", "generate realistic flow logs with labelled stories", runGen},
 		{"version", "print the version", runVersion},
 	}
