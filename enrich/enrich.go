@@ -17,9 +17,6 @@ import (
 	"github.com/flowhec/flowhec/flowlog"
 )
 
-// HistoryFile is the ownership history's file in the state directory.
-const HistoryFile = "ownership.json"
-
 // Field groups a config may choose with `enrich.fields`.
 const (
 	GroupOwner      = "owner"       // ENI, instance, Name and service tags, VPC, subnet, AZ, groups, resource, owner since
@@ -149,7 +146,7 @@ func open(ctx context.Context, cfg Config, stateDir string, save bool) (*Enriche
 	}
 
 	if stateDir != "" {
-		path := filepath.Join(stateDir, HistoryFile)
+		path := filepath.Join(stateDir, inventory.HistoryFile)
 		if save {
 			e.historyPath = path
 		}
