@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/flowhec/flowhec/enrich/awsinv"
 	"github.com/flowhec/flowhec/enrich/derive"
 	"github.com/flowhec/flowhec/enrich/inventory"
 	"github.com/flowhec/flowhec/enrich/ipranges"
@@ -38,7 +39,13 @@ type Config struct {
 	Inventory inventory.Config `yaml:",inline"` // service_tags, cidr_names, history
 	IPRanges  ipranges.Config  `yaml:",inline"` // ip_ranges, ip_ranges_timeout
 	Derive    derive.Config    `yaml:",inline"` // inside_networks
+	// AWS reads the inventory from EC2 when regions are given, refreshed
+	// in the background; it replaces inventory_file's.
+	AWS awsinv.Config `yaml:"aws"`
 }
+
+// UsesAWS reports whether the inventory is to be read from EC2.
+func (c Config) UsesAWS() bool { return len(c.AWS.Regions) > 0 }
 
 // DefaultConfig enriches with every group; no inventory and no ip-ranges
 // until they are configured.
@@ -47,6 +54,7 @@ func DefaultConfig() Config {
 		Inventory: inventory.DefaultConfig(),
 		IPRanges:  ipranges.DefaultConfig(),
 		Derive:    derive.DefaultConfig(),
+		AWS:       awsinv.DefaultConfig(),
 	}
 }
 
@@ -62,6 +70,12 @@ func (c Config) Validate(prefix string) error {
 	for _, err := range []error{c.Inventory.Validate(), c.IPRanges.Validate(), c.Derive.Validate()} {
 		if err != nil {
 			errs = append(errs, prefixErrors(prefix, err))
+		}
+	}
+	if c.UsesAWS() {
+		// awsinv names its keys in full ("enrich.aws.…").
+		if err := c.AWS.Validate(); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
@@ -88,6 +102,10 @@ type Enricher struct {
 	ranges                            *ipranges.Table
 	deriver                           *derive.Deriver
 	owner, awsService, scope, derived bool
+
+	// onMiss, if set, hears of private addresses no interface holds, so
+	// that EC2 can be asked about them (awsinv.Resolver).
+	onMiss func(netip.Addr)
 
 	mu          sync.Mutex // serialises Update
 	history     *inventory.History
@@ -199,6 +217,11 @@ func (e *Enricher) Update(inv *inventory.Inventory, at time.Time) error {
 	return nil
 }
 
+// SetMissHandler registers f to hear of private addresses that no
+// interface in the index holds. f must not block. Call it before the
+// Enricher is used.
+func (e *Enricher) SetMissHandler(f func(netip.Addr)) { e.onMiss = f }
+
 // Lookup says who owned a at unix second sec, as Enrich would.
 func (e *Enricher) Lookup(a netip.Addr, sec int64) (*inventory.Owner, bool) {
 	return e.owners.Lookup(a, sec)
@@ -274,6 +297,8 @@ func (e *Enricher) side(f *Fields, s *side, a netip.Addr, sec int64) {
 			if !o.Since.IsZero() {
 				f.Num(s.ownerSince, o.Since.Unix())
 			}
+		} else if e.onMiss != nil && derive.IsPrivate(a) {
+			e.onMiss(a)
 		}
 	}
 	if e.awsService {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	"sync"
 	"time"
@@ -13,6 +14,8 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/flowhec/flowhec/enrich"
+	"github.com/flowhec/flowhec/enrich/awsinv"
+	"github.com/flowhec/flowhec/enrich/inventory"
 	"github.com/flowhec/flowhec/forwarder/checkpoint"
 	"github.com/flowhec/flowhec/forwarder/encode"
 	"github.com/flowhec/flowhec/forwarder/hec"
@@ -86,6 +89,13 @@ func Run(ctx context.Context, cfg Config, opts Options) (res Result, err error) 
 	en, err := enrich.Open(ctx, cfg.Enrich, cfg.StateDir)
 	if err != nil {
 		return res, err
+	}
+	if cfg.Enrich.UsesAWS() {
+		stopAWS, err := startAWSInventory(ctx, cfg.Enrich.AWS, en, log)
+		if err != nil {
+			return res, err
+		}
+		defer stopAWS()
 	}
 	enc := encode.New(cfg.Event).WithEnricher(en)
 	var sources []*file.Source
@@ -212,4 +222,45 @@ func progress(log zerolog.Logger, counts func() SourceCounts, sink *hec.Sink, do
 			Uint64("dead_lettered", s.DeadLettered).Msg("progress")
 		last = c.Records
 	}
+}
+
+// startAWSInventory reads the inventory from EC2 once before any record is
+// read (so the first records are named too), then refreshes it in the
+// background and, when enrich.aws.lookup is on, asks EC2 about private
+// addresses the inventory lacks. A failed first load is logged, not fatal:
+// records are enriched as soon as an inventory arrives.
+func startAWSInventory(ctx context.Context, cfg awsinv.Config, en *enrich.Enricher, log zerolog.Logger) (stop func(), err error) {
+	loader, err := awsinv.New(ctx, cfg, awsinv.WithLogger(log))
+	if err != nil {
+		return nil, err
+	}
+	refresher := awsinv.NewRefresher(loader, func(inv *inventory.Inventory) {
+		if err := en.Update(inv, time.Now()); err != nil {
+			log.Error().Err(err).Msg("could not take the new inventory; enrichment keeps the previous one")
+		}
+	})
+	if err := refresher.Refresh(ctx); err != nil {
+		log.Warn().Err(err).Msg("reading the inventory from EC2 failed; records are named once a refresh succeeds")
+	}
+	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		_ = refresher.Run(bg)
+	}()
+	if cfg.Lookup.Enabled {
+		resolver := awsinv.NewResolver(loader, func(f awsinv.Found) {
+			if err := refresher.Extend(f); err != nil {
+				log.Debug().Err(err).Msg("an address found in EC2 could not be added yet")
+			}
+		})
+		en.SetMissHandler(func(a netip.Addr) { resolver.Ask(a) })
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = resolver.Run(bg)
+		}()
+	}
+	return func() { cancel(); wg.Wait() }, nil
 }

@@ -14,6 +14,8 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/flowhec/flowhec/enrich/ec2test"
+	"github.com/flowhec/flowhec/enrich/inventory"
 	"github.com/flowhec/flowhec/flowgen"
 	"github.com/flowhec/flowhec/flowlog"
 	"github.com/flowhec/flowhec/forwarder/hec/hectest"
@@ -358,6 +360,53 @@ func TestMetricsAndHealthz(t *testing.T) {
 	}
 	cancel()
 	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestEnrichmentFromEC2(t *testing.T) {
+	for k, v := range map[string]string{
+		"AWS_ACCESS_KEY_ID": ec2test.AccessKeyID, "AWS_SECRET_ACCESS_KEY": ec2test.SecretAccessKey,
+		"AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": os.DevNull, "AWS_SHARED_CREDENTIALS_FILE": os.DevNull,
+		"AWS_PROFILE": "", "AWS_SESSION_TOKEN": "", "AWS_ENDPOINT_URL": "", "AWS_ENDPOINT_URL_EC2": "",
+	} {
+		t.Setenv(k, v)
+	}
+	flows := t.TempDir()
+	sample(t, flows, 10*time.Minute, 10)
+	g, err := flowgen.New(flowgen.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ec2 := ec2test.NewServer(ec2test.Config{Account: flowgen.DefaultConfig().AccountID})
+	defer ec2.Close()
+	ec2.SetInventory(g.Inventory())
+
+	srv := hectest.NewServer(hectest.Config{})
+	defer srv.Close()
+	cfg := testConfig(t, srv, flows)
+	cfg.Enrich.AWS.Regions = []string{"us-east-1"}
+	cfg.Enrich.AWS.Endpoints.EC2 = ec2.URL
+	if _, err := Run(context.Background(), cfg, Options{Once: true, Log: zerolog.Nop()}); err != nil {
+		t.Fatal(err)
+	}
+	named := 0
+	for _, ev := range srv.Events() {
+		if ev.Fields["dest_instance_name"] == "clarity-collector" {
+			named++
+			if ev.Fields["dest_service"] != "metrics" || ev.Fields["dest_eni"] == nil {
+				t.Fatalf("fields %v", ev.Fields)
+			}
+		}
+	}
+	if named == 0 {
+		t.Fatal("no event names the zombie target from the EC2 inventory")
+	}
+	if ec2.Calls(ec2test.Match{Action: "DescribeNetworkInterfaces"}) == 0 {
+		t.Fatal("EC2 was not asked")
+	}
+	// The ownership history is kept in the state directory.
+	if _, err := os.Stat(filepath.Join(cfg.StateDir, inventory.HistoryFile)); err != nil {
 		t.Fatal(err)
 	}
 }
