@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/flowhec/flowhec/enrich/awsinv"
 	"github.com/flowhec/flowhec/forwarder/hec"
 	"github.com/flowhec/flowhec/forwarder/queue"
 )
@@ -29,6 +30,7 @@ type collector struct {
 	sources func() SourceCounts
 	sink    func() hec.Stats
 	queue   func() queue.Stats
+	aws     func() (awsinv.RefreshStats, awsinv.LookupStats) // nil without enrich.aws
 }
 
 var (
@@ -52,6 +54,11 @@ var (
 	descQueueMax    = prometheus.NewDesc("flowhec_queue_max_bytes", "The disk queue's bound.", nil, nil)
 	descBlocked     = prometheus.NewDesc("flowhec_queue_blocked_writers", "Writers waiting for room in the queue (backpressure).", nil, nil)
 	descEndpointUp  = prometheus.NewDesc("flowhec_endpoint_up", "1 when the HEC endpoint is in rotation.", []string{"url"}, nil)
+	descRefreshes   = prometheus.NewDesc("flowhec_inventory_refreshes_total", "Inventory reads from EC2, by result (a failed one keeps the last good inventory).", []string{"result"}, nil)
+	descLastRefresh = prometheus.NewDesc("flowhec_inventory_last_success_timestamp_seconds", "When the inventory was last read from EC2 in full.", nil, nil)
+	descInterfaces  = prometheus.NewDesc("flowhec_inventory_interfaces", "Network interfaces in the inventory.", nil, nil)
+	descThrottles   = prometheus.NewDesc("flowhec_ec2_throttles_total", "EC2 calls throttled (RequestLimitExceeded) and retried.", nil, nil)
+	descLookups     = prometheus.NewDesc("flowhec_inventory_lookups_total", "Targeted EC2 lookups of addresses the inventory lacked, by result.", []string{"result"}, nil)
 	descLag         = prometheus.NewDesc("flowhec_delivery_lag_seconds", "Time from sealing to delivery of the last delivered batch.", nil, nil)
 )
 
@@ -92,6 +99,21 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 			up = 1
 		}
 		gauge(descEndpointUp, up, ep.URL)
+	}
+	if c.aws != nil {
+		r, l := c.aws()
+		counter(descRefreshes, r.OK, "ok")
+		counter(descRefreshes, r.Partial, "partial")
+		counter(descRefreshes, r.Failed, "failed")
+		if !r.LastSuccess.IsZero() {
+			gauge(descLastRefresh, float64(r.LastSuccess.Unix()))
+		}
+		gauge(descInterfaces, float64(r.Interfaces))
+		counter(descThrottles, r.Throttles)
+		counter(descLookups, l.Found, "found")
+		counter(descLookups, l.NotFound, "not_found")
+		counter(descLookups, l.Errors, "error")
+		counter(descLookups, l.Cached, "cached")
 	}
 	q := c.queue()
 	gauge(descQueueItems, float64(q.Pending), "pending")

@@ -90,12 +90,14 @@ func Run(ctx context.Context, cfg Config, opts Options) (res Result, err error) 
 	if err != nil {
 		return res, err
 	}
+	var awsStats func() (awsinv.RefreshStats, awsinv.LookupStats)
 	if cfg.Enrich.UsesAWS() {
-		stopAWS, err := startAWSInventory(ctx, cfg.Enrich.AWS, en, log)
+		stopAWS, stats, err := startAWSInventory(ctx, cfg.Enrich.AWS, en, log)
 		if err != nil {
 			return res, err
 		}
 		defer stopAWS()
+		awsStats = stats
 	}
 	enc := encode.New(cfg.Event).WithEnricher(en)
 	var sources []*file.Source
@@ -131,7 +133,7 @@ func Run(ctx context.Context, cfg Config, opts Options) (res Result, err error) 
 
 	metricsAddr := ""
 	if cfg.Metrics.Listen != "" {
-		col := &collector{sources: counts, sink: sink.Stats, queue: q.Stats}
+		col := &collector{sources: counts, sink: sink.Stats, queue: q.Stats, aws: awsStats}
 		stop, addr, err := serveMetrics(cfg.Metrics.Listen, col)
 		if err != nil {
 			return res, err
@@ -229,10 +231,10 @@ func progress(log zerolog.Logger, counts func() SourceCounts, sink *hec.Sink, do
 // background and, when enrich.aws.lookup is on, asks EC2 about private
 // addresses the inventory lacks. A failed first load is logged, not fatal:
 // records are enriched as soon as an inventory arrives.
-func startAWSInventory(ctx context.Context, cfg awsinv.Config, en *enrich.Enricher, log zerolog.Logger) (stop func(), err error) {
+func startAWSInventory(ctx context.Context, cfg awsinv.Config, en *enrich.Enricher, log zerolog.Logger) (stop func(), stats func() (awsinv.RefreshStats, awsinv.LookupStats), err error) {
 	loader, err := awsinv.New(ctx, cfg, awsinv.WithLogger(log))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	refresher := awsinv.NewRefresher(loader, func(inv *inventory.Inventory) {
 		if err := en.Update(inv, time.Now()); err != nil {
@@ -249,8 +251,9 @@ func startAWSInventory(ctx context.Context, cfg awsinv.Config, en *enrich.Enrich
 		defer wg.Done()
 		_ = refresher.Run(bg)
 	}()
+	var resolver *awsinv.Resolver
 	if cfg.Lookup.Enabled {
-		resolver := awsinv.NewResolver(loader, func(f awsinv.Found) {
+		resolver = awsinv.NewResolver(loader, func(f awsinv.Found) {
 			if err := refresher.Extend(f); err != nil {
 				log.Debug().Err(err).Msg("an address found in EC2 could not be added yet")
 			}
@@ -262,5 +265,12 @@ func startAWSInventory(ctx context.Context, cfg awsinv.Config, en *enrich.Enrich
 			_ = resolver.Run(bg)
 		}()
 	}
-	return func() { cancel(); wg.Wait() }, nil
+	stats = func() (awsinv.RefreshStats, awsinv.LookupStats) {
+		var ls awsinv.LookupStats
+		if resolver != nil {
+			ls = resolver.Stats()
+		}
+		return refresher.Stats(), ls
+	}
+	return func() { cancel(); wg.Wait() }, stats, nil
 }

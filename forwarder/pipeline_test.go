@@ -387,8 +387,25 @@ func TestEnrichmentFromEC2(t *testing.T) {
 	cfg := testConfig(t, srv, flows)
 	cfg.Enrich.AWS.Regions = []string{"us-east-1"}
 	cfg.Enrich.AWS.Endpoints.EC2 = ec2.URL
-	if _, err := Run(context.Background(), cfg, Options{Once: true, Log: zerolog.Nop()}); err != nil {
+	cfg.Metrics.Listen = "127.0.0.1:0"
+	var metrics string
+	opts := Options{Once: true, Log: zerolog.Nop(), Started: func(p Probe) {
+		resp, err := http.Get("http://" + p.MetricsAddr + "/metrics")
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		metrics = string(b)
+	}}
+	if _, err := Run(context.Background(), cfg, opts); err != nil {
 		t.Fatal(err)
+	}
+	for _, want := range []string{`flowhec_inventory_refreshes_total{result="ok"} 1`, "flowhec_inventory_interfaces ", "flowhec_inventory_last_success_timestamp_seconds"} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
 	}
 	named := 0
 	for _, ev := range srv.Events() {
