@@ -26,6 +26,9 @@ const (
 	GroupDerived    = "derived"     // action, protocol, transport, protocol_version, duration, direction, tcp_flag
 )
 
+// GroupNone alone in `enrich.fields` turns enrichment off.
+const GroupNone = "none"
+
 var allGroups = []string{GroupOwner, GroupAWSService, GroupScope, GroupDerived}
 
 // Config is the `enrich:` section of the config file.
@@ -63,8 +66,11 @@ func DefaultConfig() Config {
 func (c Config) Validate(prefix string) error {
 	var errs []error
 	for i, g := range c.Fields {
-		if !slices.Contains(allGroups, g) {
-			errs = append(errs, fmt.Errorf("%sfields[%d]: %q; want one of %v", prefix, i, g, allGroups))
+		switch {
+		case g == GroupNone && len(c.Fields) > 1:
+			errs = append(errs, fmt.Errorf("%sfields[%d]: %q turns enrichment off; it cannot go with other groups", prefix, i, g))
+		case g != GroupNone && !slices.Contains(allGroups, g):
+			errs = append(errs, fmt.Errorf("%sfields[%d]: %q; want one of %v, or none", prefix, i, g, allGroups))
 		}
 	}
 	for _, err := range []error{c.Inventory.Validate(), c.IPRanges.Validate(), c.Derive.Validate()} {
@@ -216,6 +222,10 @@ func (e *Enricher) Update(inv *inventory.Inventory, at time.Time) error {
 	}
 	return nil
 }
+
+// Enabled reports whether Enrich adds anything (enrich.fields is not
+// [none]).
+func (e *Enricher) Enabled() bool { return e.owner || e.awsService || e.scope || e.derived }
 
 // SetMissHandler registers f to hear of private addresses that no
 // interface in the index holds. f must not block. Call it before the

@@ -22,7 +22,7 @@ const (
 // inventory and the tables, built once, so filling a Value allocates
 // nothing.
 type Value struct {
-	Name  string
+	Name  string // a Splunk field name: letters, digits and '_', never escaped
 	Kind  Kind
 	Str   string
 	Num   int64
@@ -87,8 +87,11 @@ func (f *Fields) AppendJSON(dst []byte, comma, numbersAsStrings bool) []byte {
 		if comma || i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = jsonw.String(dst, v.Name)
-		dst = append(dst, ':')
+		// Names are flowhec's own field names (letters, digits, '_'):
+		// nothing to escape.
+		dst = append(dst, '"')
+		dst = append(dst, v.Name...)
+		dst = append(dst, '"', ':')
 		switch v.Kind {
 		case KindNumber:
 			if numbersAsStrings {

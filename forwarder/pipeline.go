@@ -99,7 +99,10 @@ func Run(ctx context.Context, cfg Config, opts Options) (res Result, err error) 
 		defer stopAWS()
 		awsStats = stats
 	}
-	enc := encode.New(cfg.Event).WithEnricher(en)
+	enc := encode.New(cfg.Event)
+	if en.Enabled() {
+		enc = enc.WithEnricher(en)
+	}
 	var sources []*file.Source
 	for _, sc := range cfg.Sources {
 		fc := sc.Config

@@ -20,10 +20,16 @@ import (
 // flowhec process reads 1M default-format records from S3-style gzip
 // objects and delivers them with gzip to a loopback HEC (hectest, in this
 // process). It reports records/s, flowhec's CPU-seconds per million records
-// and its peak RSS, from the child's resource usage.
+// and its peak RSS, from the child's resource usage: plain (no enrichment)
+// and enriched (every field group, with the sample's inventory).
 //
 //	go test -run '^$' -bench RunOnce -benchtime 3x ./cmd/flowhec
 func BenchmarkRunOnce(b *testing.B) {
+	b.Run("plain", func(b *testing.B) { benchmarkRunOnce(b, "--enrich-fields", "none") })
+	b.Run("enriched", func(b *testing.B) { benchmarkRunOnce(b, "--inventory", "INVENTORY") })
+}
+
+func benchmarkRunOnce(b *testing.B, extra ...string) {
 	dir := b.TempDir()
 	flows := filepath.Join(dir, "flows")
 	cfg := flowgen.DefaultConfig()
@@ -36,6 +42,15 @@ func BenchmarkRunOnce(b *testing.B) {
 	labels, _, err := g.WriteS3(flows)
 	if err != nil {
 		b.Fatal(err)
+	}
+	invPath := filepath.Join(dir, "inventory.json")
+	if err := writeInventory(g.Inventory(), invPath, nil); err != nil {
+		b.Fatal(err)
+	}
+	for i, a := range extra {
+		if a == "INVENTORY" {
+			extra[i] = invPath
+		}
 	}
 	records := float64(labels.Totals.Records)
 	tok := filepath.Join(dir, "token")
@@ -50,6 +65,7 @@ func BenchmarkRunOnce(b *testing.B) {
 		srv := hectest.NewServer(hectest.Config{})
 		cmd := flowhecCmd("run", "--once", "--hec-url", srv.URL, "--hec-token-file", tok,
 			"--state-dir", filepath.Join(dir, "state"+strconv.Itoa(i)), "--metrics-listen", "off", "--log-level", "error", flows)
+		cmd.Args = append(cmd.Args[:2], append(append([]string(nil), extra...), cmd.Args[2:]...)...)
 		if p := os.Getenv("FLOWHEC_BENCH_CPU_PROFILE"); p != "" {
 			cmd.Args = append(cmd.Args[:2], append([]string{"--cpu-profile", p}, cmd.Args[2:]...)...)
 		}

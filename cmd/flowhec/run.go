@@ -56,6 +56,9 @@ func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	stateDir := fl.String("state-dir", "", "directory for checkpoints, queue and dead letters (default ./flowhec-state)")
 	format := fl.String("format", "", "format of lines without a header: default, an AWS format string or field names")
 	ack := fl.Bool("ack", false, "use indexer acknowledgement (the token must have it on)")
+	inventoryFile := fl.String("inventory", "", "static inventory `file` (flowhec inventory export, flowhec gen) to name each address's owner")
+	ipRanges := fl.String("ip-ranges", "", "AWS ip-ranges.json `file or URL` to name AWS services")
+	enrichFields := fl.String("enrich-fields", "", "enrichment field `groups`: owner,aws_service,scope,derived (default all), or none")
 	caFile := fl.String("ca-file", "", "PEM `file` of the CA that signed the HEC certificate")
 	insecure := fl.Bool("insecure-skip-verify", false, "do not verify the HEC certificate (never in production)")
 	logLevel := fl.String("log-level", "", "debug, info, warn or error")
@@ -113,6 +116,15 @@ func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if *caFile != "" {
 		cfg.HEC.TLS.CAFile = *caFile
+	}
+	if *inventoryFile != "" {
+		cfg.Enrich.InventoryFile = *inventoryFile
+	}
+	if *ipRanges != "" {
+		cfg.Enrich.IPRanges.Source = *ipRanges
+	}
+	if *enrichFields != "" {
+		cfg.Enrich.Fields = strings.Split(*enrichFields, ",")
 	}
 	if set["insecure-skip-verify"] {
 		cfg.HEC.TLS.InsecureSkipVerify = *insecure
