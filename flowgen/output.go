@@ -267,3 +267,26 @@ func AllFields() *flowlog.Format {
 	}
 	return f
 }
+
+// Lines reads every flow-log file under dir as flowhec reads it (header,
+// gzip) and counts each record line: what a test compares with what a
+// pipeline delivered.
+func Lines(dir string) (map[string]int, error) {
+	lines := map[string]int{}
+	err := filepath.WalkDir(dir, func(path string, de os.DirEntry, err error) error {
+		if err != nil || de.IsDir() {
+			return err
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		r := flowlog.NewReader(f, flowlog.ReaderOptions{Source: path})
+		for r.Next() {
+			lines[string(r.Record().Line)]++
+		}
+		return r.Err()
+	})
+	return lines, err
+}

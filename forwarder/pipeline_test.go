@@ -17,9 +17,9 @@ import (
 	"github.com/flowhec/flowhec/enrich/ec2test"
 	"github.com/flowhec/flowhec/enrich/inventory"
 	"github.com/flowhec/flowhec/flowgen"
-	"github.com/flowhec/flowhec/flowlog"
 	"github.com/flowhec/flowhec/forwarder/hec/hectest"
 	"github.com/flowhec/flowhec/forwarder/source/file"
+	"github.com/flowhec/flowhec/internal/syncbuf"
 )
 
 // sample writes generated S3 objects under dir and returns every line in
@@ -36,22 +36,7 @@ func sample(t testing.TB, dir string, d time.Duration, rate float64) map[string]
 	if _, _, err := g.WriteS3(dir); err != nil {
 		t.Fatal(err)
 	}
-	lines := map[string]int{}
-	err = filepath.WalkDir(dir, func(path string, de os.DirEntry, err error) error {
-		if err != nil || de.IsDir() {
-			return err
-		}
-		f, err := os.Open(path)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		r := flowlog.NewReader(f, flowlog.ReaderOptions{Source: path})
-		for r.Next() {
-			lines[string(r.Record().Line)]++
-		}
-		return r.Err()
-	})
+	lines, err := flowgen.Lines(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +190,7 @@ func TestConfigErrorHoldsUntilFixed(t *testing.T) {
 	cfg := testConfig(t, srv, flows)
 	cfg.Event.Index = "aws_vpc" // does not exist yet
 	done := make(chan error, 1)
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	go func() {
 		_, err := Run(context.Background(), cfg, Options{Once: true, Log: zerolog.New(&logs)})
 		done <- err

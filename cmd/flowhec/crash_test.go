@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/flowhec/flowhec/flowgen"
-	"github.com/flowhec/flowhec/flowlog"
 	"github.com/flowhec/flowhec/forwarder/hec/hectest"
 )
 
@@ -44,22 +43,7 @@ func generated(t *testing.T, dir string, d time.Duration, rate float64) map[stri
 	if _, _, err := g.WriteS3(dir); err != nil {
 		t.Fatal(err)
 	}
-	lines := map[string]int{}
-	err = filepath.WalkDir(dir, func(path string, de os.DirEntry, err error) error {
-		if err != nil || de.IsDir() {
-			return err
-		}
-		f, err := os.Open(path)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		r := flowlog.NewReader(f, flowlog.ReaderOptions{Source: path})
-		for r.Next() {
-			lines[string(r.Record().Line)]++
-		}
-		return r.Err()
-	})
+	lines, err := flowgen.Lines(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

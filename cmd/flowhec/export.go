@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -8,13 +9,13 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
 
 	"github.com/flowhec/flowhec/enrich/awsinv"
 	"github.com/flowhec/flowhec/enrich/inventory"
 	"github.com/flowhec/flowhec/forwarder"
+	"github.com/flowhec/flowhec/internal/atomicfile"
 )
 
 // stringList is a flag that may be repeated and takes commas.
@@ -85,29 +86,17 @@ func runInventoryExport(args []string, stdout, stderr io.Writer) int {
 	return status
 }
 
-// writeInventory writes inv to path atomically (temp file, fsync, rename),
-// or to stdout when path is empty.
+// writeInventory writes inv to path atomically, or to stdout when path is
+// empty.
 func writeInventory(inv *inventory.Inventory, path string, stdout io.Writer) error {
 	if path == "" {
 		return inv.WriteJSON(stdout)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
+	var buf bytes.Buffer
+	if err := inv.WriteJSON(&buf); err != nil {
 		return err
 	}
-	defer os.Remove(tmp.Name())
-	if err := inv.WriteJSON(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return atomicfile.Write(path, buf.Bytes(), 0o644)
 }
 
 // logConfigWarn logs only what an operator must see during a one-off

@@ -1,7 +1,6 @@
 package awsinv_test
 
 import (
-	"bytes"
 	"context"
 	"net/netip"
 	"runtime"
@@ -17,6 +16,7 @@ import (
 	"github.com/flowhec/flowhec/enrich/awsinv"
 	"github.com/flowhec/flowhec/enrich/ec2test"
 	"github.com/flowhec/flowhec/enrich/inventory"
+	"github.com/flowhec/flowhec/internal/syncbuf"
 )
 
 // waitFor polls cond until it holds or d passes.
@@ -123,30 +123,12 @@ func TestRefreshWhileReadersRun(t *testing.T) {
 	t.Logf("%d updates, %d reads", updates.Load(), reads.Load())
 }
 
-// syncBuffer is a bytes.Buffer safe for the logger and the test at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestFailedRefreshKeepsLastGood: a refresh in which nothing loads hands
 // nothing over; the last good inventory stays, and the failure is logged
 // with what to do and counted.
 func TestFailedRefreshKeepsLastGood(t *testing.T) {
 	s := newFake(t, ec2test.Fleet([]string{acctA}, []string{"us-east-1", "eu-west-1"}, 5))
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	cfg := testConfig("us-east-1", "eu-west-1")
 	l, err := awsinv.New(context.Background(), cfg, awsinv.WithAWSConfig(s.AWSConfig("us-east-1")), awsinv.WithLogger(zerolog.New(&logs)))
 	if err != nil {

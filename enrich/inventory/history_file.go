@@ -9,8 +9,9 @@ import (
 	"io/fs"
 	"net/netip"
 	"os"
-	"path/filepath"
 	"time"
+
+	"github.com/flowhec/flowhec/internal/atomicfile"
 )
 
 // HistoryFile is the name of the history's file in the state directory.
@@ -43,7 +44,7 @@ func (h *History) Save(path string) error {
 	if err != nil {
 		return fmt.Errorf("save inventory history %s: %w", path, err)
 	}
-	if err := writeFileAtomic(path, raw); err != nil {
+	if err := atomicfile.Write(path, raw, 0o640); err != nil {
 		return fmt.Errorf("save inventory history: %w", err)
 	}
 	return nil
@@ -134,38 +135,4 @@ func (f *historyFile) check() error {
 		}
 	}
 	return nil
-}
-
-// writeFileAtomic replaces path with data: temporary file, fsync, rename,
-// fsync of the directory.
-func writeFileAtomic(path string, data []byte) error {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // after a successful rename, a no-op
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/flowhec/flowhec/internal/atomicfile"
 )
 
 // FileName is the state file's name inside the state directory.
@@ -202,12 +204,10 @@ func decodeStrict(b []byte, v any) error {
 	return nil
 }
 
-// Temporary files are named checkpoints.json.<random>.tmp; one left behind
-// by a crash between write and rename is garbage, never the state.
-const tempPattern = FileName + ".*.tmp"
-
+// removeStaleTemps removes temporary files a crash between write and
+// rename left behind: garbage, never the state.
 func (s *Store) removeStaleTemps() {
-	names, _ := filepath.Glob(filepath.Join(filepath.Dir(s.path), tempPattern))
+	names, _ := filepath.Glob(filepath.Join(filepath.Dir(s.path), atomicfile.TempPattern(s.path)))
 	for _, name := range names {
 		if err := os.Remove(name); err == nil {
 			s.log.Info("removed an unfinished checkpoint write left by a crash", "path", name)
@@ -317,44 +317,9 @@ func marshal(f stateFile) ([]byte, error) {
 // leaves either the old file or the new one: write a temporary file in the
 // same directory, fsync it, rename it over the old one, fsync the
 // directory so the rename itself is durable.
-func (s *Store) writeAtomic(b []byte) (err error) {
-	dir := filepath.Dir(s.path)
-	tmp, err := os.CreateTemp(dir, tempPattern)
-	if err != nil {
-		return fmt.Errorf("write checkpoints %s: %w (is the state directory writable?)", s.path, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err := tmp.Chmod(0o640); err != nil {
-		return fmt.Errorf("write checkpoints %s: %w", tmp.Name(), err)
-	}
-	if _, err := tmp.Write(b); err != nil {
-		return fmt.Errorf("write checkpoints %s: %w", tmp.Name(), err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("write checkpoints %s: fsync: %w", tmp.Name(), err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write checkpoints %s: %w", tmp.Name(), err)
-	}
-	if s.beforeRename != nil {
-		if err := s.beforeRename(tmp.Name()); err != nil {
-			return fmt.Errorf("write checkpoints %s: %w", s.path, err)
-		}
-	}
-	if err := os.Rename(tmp.Name(), s.path); err != nil {
-		return fmt.Errorf("write checkpoints %s: %w", s.path, err)
-	}
-	if d, err := os.Open(dir); err == nil {
-		err = d.Sync()
-		d.Close()
-		if err != nil {
-			return fmt.Errorf("write checkpoints %s: fsync directory %s: %w", s.path, dir, err)
-		}
+func (s *Store) writeAtomic(b []byte) error {
+	if err := atomicfile.WriteHooked(s.path, b, 0o640, s.beforeRename); err != nil {
+		return fmt.Errorf("write checkpoints: %w", err)
 	}
 	return nil
 }

@@ -166,7 +166,7 @@ func TestStoreCrashBetweenWriteAndRename(t *testing.T) {
 	s2.Close()
 
 	// A crash that left a torn temporary file behind.
-	torn := filepath.Join(dir, FileName+".123456.tmp")
+	torn := filepath.Join(dir, "."+FileName+".tmp-123456")
 	if err := os.WriteFile(torn, []byte(`{"version":1,"sources":{"k":{"off`), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +230,7 @@ func TestStoreUnwritable(t *testing.T) {
 	if err := s.Close(); err == nil || !strings.Contains(err.Error(), path) {
 		t.Fatalf("Close = %v, want the last save's error naming %s", err, path)
 	}
-	temps, _ := filepath.Glob(filepath.Join(dir, "*.tmp"))
+	temps, _ := filepath.Glob(filepath.Join(dir, ".*.tmp-*"))
 	if len(temps) != 0 {
 		t.Errorf("failed saves left %v", temps)
 	}

@@ -2,7 +2,6 @@ package hec
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"crypto/x509"
 	"encoding/json"
@@ -11,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -21,31 +19,14 @@ import (
 	"github.com/flowhec/flowhec/forwarder/hec/hectest"
 	"github.com/flowhec/flowhec/forwarder/queue"
 	"github.com/flowhec/flowhec/forwarder/source"
+	"github.com/flowhec/flowhec/internal/syncbuf"
 )
-
-// syncBuffer collects log output from many goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // testSink is a sink over a memory queue, aimed at srv, with fast retries.
 type testSink struct {
 	*Sink
 	q    *queue.Memory
-	logs *syncBuffer
+	logs *syncbuf.Buffer
 	dir  string
 }
 
@@ -66,7 +47,7 @@ func newTestSink(t *testing.T, srv *hectest.Server, edit func(*Config)) *testSin
 	if edit != nil {
 		edit(&cfg)
 	}
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	q := queue.NewMemory(64 << 20)
 	s, err := New(cfg, q, zerolog.New(logs))
 	if err != nil {
