@@ -266,7 +266,11 @@ func (s *Sink) deliver(ctx context.Context, p *part, channel string) {
 			s.finish(p)
 			return
 		case retry:
-			s.c.throttled.Add(1)
+			if o.status == http.StatusTooManyRequests || o.status == http.StatusServiceUnavailable {
+				s.c.throttled.Add(1)
+			} else {
+				s.c.serverErrors.Add(1)
+			}
 			if o.status == http.StatusServiceUnavailable && o.code == 18 {
 				s.pool.markDown(ep, o.describe())
 			}

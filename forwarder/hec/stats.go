@@ -7,12 +7,12 @@ import (
 
 // counters are the sink's metrics, updated without locks.
 type counters struct {
-	requests, batches, eventsSent, bytesSent        atomic.Uint64
-	retriesNetwork, retriesThrottled, retriesServer atomic.Uint64
-	networkErrors, throttled, configErrors          atomic.Uint64
-	deadLettered, splits, unconfirmed               atomic.Uint64
-	ackTimeouts, acked, resentEvents, replayed      atomic.Uint64
-	acksPending, lagNanos                           atomic.Int64
+	requests, batches, eventsSent, bytesSent             atomic.Uint64
+	retriesNetwork, retriesThrottled, retriesServer      atomic.Uint64
+	networkErrors, throttled, serverErrors, configErrors atomic.Uint64
+	deadLettered, splits, unconfirmed                    atomic.Uint64
+	ackTimeouts, acked, resentEvents, replayed           atomic.Uint64
+	acksPending, lagNanos                                atomic.Int64
 }
 
 // Stats is a snapshot of the sink's counters.
@@ -48,7 +48,7 @@ func (s *Sink) Stats() Stats {
 		RetriesByReason: map[string]uint64{
 			"network":   c.retriesNetwork.Load() + c.networkErrors.Load(),
 			"throttled": c.retriesThrottled.Load() + c.throttled.Load(),
-			"server":    c.retriesServer.Load(),
+			"server":    c.retriesServer.Load() + c.serverErrors.Load(),
 		},
 		ConfigErrors: c.configErrors.Load(),
 		DeadLettered: c.deadLettered.Load(),
