@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/logging"
 	"github.com/rs/zerolog"
 
 	"github.com/flowhec/flowhec/enrich/inventory"
@@ -92,6 +93,9 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Loader, error) {
 			return nil, fmt.Errorf("aws inventory: the SDK's default configuration: %w; check AWS_PROFILE and ~/.aws/config", err)
 		}
 	}
+	// The SDK's own warnings go where flowhec logs, not to its default
+	// logger on stderr.
+	base.Logger = sdkLogger{o.log}
 	cfg.Regions = slices.Clone(cfg.Regions)
 	cfg.RoleARNs = slices.Clone(cfg.RoleARNs)
 	l := &Loader{cfg: cfg, log: o.log}
@@ -413,4 +417,16 @@ func accountsOf(accts []*account, inv *inventory.Inventory) []inventory.Account 
 		out = append(out, inventory.Account{AccountID: id})
 	}
 	return out
+}
+
+// sdkLogger passes the AWS SDK's log lines to zerolog: warnings as
+// warnings, anything else at debug.
+type sdkLogger struct{ log zerolog.Logger }
+
+func (l sdkLogger) Logf(c logging.Classification, format string, v ...any) {
+	ev := l.log.Debug()
+	if c == logging.Warn {
+		ev = l.log.Warn()
+	}
+	ev.Str("from", "aws-sdk").Msgf(format, v...)
 }
