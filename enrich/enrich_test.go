@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -210,5 +211,49 @@ func BenchmarkEnrich(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		e.Enrich(&rec, &f)
+	}
+}
+
+func TestReloadFile(t *testing.T) {
+	path, inv := sampleInventory(t)
+	cfg := DefaultConfig()
+	cfg.InventoryFile = path
+	e, err := Open(context.Background(), cfg, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if changed, err := e.ReloadFile(); changed || err != nil {
+		t.Fatalf("unchanged file reloaded: %v %v", changed, err)
+	}
+	target := flowgen.DefaultConfig().Zombie.Target.Addr()
+	// The file is regenerated with the zombie's instance renamed.
+	for i := range inv.Instances {
+		if inv.Instances[i].Tags["Name"] == "clarity-collector" {
+			inv.Instances[i].Tags = map[string]string{"Name": "metrics-collector-v2", "service": "metrics"}
+		}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := inv.WriteJSON(f); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if changed, err := e.ReloadFile(); !changed || err != nil {
+		t.Fatalf("changed file not reloaded: %v %v", changed, err)
+	}
+	if o, ok := e.Lookup(target, time.Now().Unix()); !ok || o.InstanceName != "metrics-collector-v2" {
+		t.Fatalf("after reload: %+v", o)
+	}
+	// A broken file is an error and the inventory in use stays.
+	if err := os.WriteFile(path, []byte("{"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.ReloadFile(); err == nil || !strings.Contains(err.Error(), "enrich.inventory_file") {
+		t.Fatalf("broken file: %v", err)
+	}
+	if o, ok := e.Lookup(target, time.Now().Unix()); !ok || o.InstanceName != "metrics-collector-v2" {
+		t.Fatalf("after a failed reload: %+v", o)
 	}
 }

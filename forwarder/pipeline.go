@@ -99,6 +99,15 @@ func Run(ctx context.Context, cfg Config, opts Options) (res Result, err error) 
 		defer stopAWS()
 		awsStats = stats
 	}
+	if cfg.Enrich.InventoryFile != "" && !cfg.Enrich.UsesAWS() {
+		watchCtx, stopWatch := context.WithCancel(context.WithoutCancel(ctx))
+		watched := make(chan struct{})
+		go func() {
+			defer close(watched)
+			en.WatchFile(watchCtx, time.Minute, func(err error) { log.Error().Err(err).Msg("inventory file not reloaded") })
+		}()
+		defer func() { stopWatch(); <-watched }()
+	}
 	enc := encode.New(cfg.Event)
 	if en.Enabled() {
 		enc = enc.WithEnricher(en)
