@@ -289,19 +289,8 @@ func (p *parser) skipValue(depth int) bool {
 			if !p.skipValue(depth + 1) {
 				return false
 			}
-			p.skipSpace()
-			if p.i >= len(p.b) {
-				return false
-			}
-			switch p.b[p.i] {
-			case ',':
-				p.i++
-				p.skipSpace()
-			case '}':
-				p.i++
-				return true
-			default:
-				return false
+			if done, ok := p.afterElement('}'); done || !ok {
+				return ok
 			}
 		}
 	case c == '[':
@@ -318,19 +307,8 @@ func (p *parser) skipValue(depth int) bool {
 			if !p.skipValue(depth + 1) {
 				return false
 			}
-			p.skipSpace()
-			if p.i >= len(p.b) {
-				return false
-			}
-			switch p.b[p.i] {
-			case ',':
-				p.i++
-				p.skipSpace()
-			case ']':
-				p.i++
-				return true
-			default:
-				return false
+			if done, ok := p.afterElement(']'); done || !ok {
+				return ok
 			}
 		}
 	case c == 't':
@@ -397,21 +375,34 @@ func (p *parser) parseFields() int {
 			}
 			return CodeIndexedFields
 		}
-		p.skipSpace()
-		if p.i >= len(p.b) {
+		done, ok := p.afterElement('}')
+		if !ok {
 			return CodeInvalidDataFormat
 		}
-		switch p.b[p.i] {
-		case ',':
-			p.i++
-			p.skipSpace()
-		case '}':
-			p.i++
+		if done {
 			return 0
-		default:
-			return CodeInvalidDataFormat
 		}
 	}
+}
+
+// afterElement consumes what follows an element of an object or an array:
+// a comma and the blanks after it (done false: another element follows) or
+// the closing byte (done true). ok is false for anything else.
+func (p *parser) afterElement(closing byte) (done, ok bool) {
+	p.skipSpace()
+	if p.i >= len(p.b) {
+		return false, false
+	}
+	switch p.b[p.i] {
+	case ',':
+		p.i++
+		p.skipSpace()
+		return false, true
+	case closing:
+		p.i++
+		return true, true
+	}
+	return false, false
 }
 
 // parseFieldArray checks a multivalue indexed field: strings or numbers.
@@ -441,19 +432,12 @@ func (p *parser) parseFieldArray() int {
 			}
 			return CodeIndexedFields
 		}
-		p.skipSpace()
-		if p.i >= len(p.b) {
+		done, ok := p.afterElement(']')
+		if !ok {
 			return CodeInvalidDataFormat
 		}
-		switch p.b[p.i] {
-		case ',':
-			p.i++
-			p.skipSpace()
-		case ']':
-			p.i++
+		if done {
 			return 0
-		default:
-			return CodeInvalidDataFormat
 		}
 	}
 }
@@ -559,19 +543,12 @@ func (p *parser) parseEvent(ev *evSpans, r *rules) int {
 		if code != 0 {
 			return code
 		}
-		p.skipSpace()
-		if p.i >= len(p.b) {
+		done, ok := p.afterElement('}')
+		if !ok {
 			return CodeInvalidDataFormat
 		}
-		switch p.b[p.i] {
-		case ',':
-			p.i++
-			p.skipSpace()
+		if !done {
 			continue
-		case '}':
-			p.i++
-		default:
-			return CodeInvalidDataFormat
 		}
 		break
 	}
