@@ -22,6 +22,9 @@ type SourceCounts struct {
 	Bad     uint64 // lines that did not parse (delivered flagged)
 	Bytes   uint64 // input bytes consumed
 	Files   uint64 // inputs finished
+	// ReadErrors counts reads that stopped on an error (a truncated gzip
+	// object, a permission denied); the file is tried again at the next poll.
+	ReadErrors uint64
 }
 
 // collector exposes the pipeline's counters to Prometheus. It reads
@@ -38,6 +41,7 @@ var (
 	descBad         = prometheus.NewDesc("flowhec_records_bad_total", "Lines that did not parse; delivered flagged with flowhec_parse_error.", nil, nil)
 	descInputBytes  = prometheus.NewDesc("flowhec_input_bytes_total", "Input bytes consumed.", nil, nil)
 	descFiles       = prometheus.NewDesc("flowhec_inputs_finished_total", "Input files or objects read to the end.", nil, nil)
+	descReadErrors  = prometheus.NewDesc("flowhec_input_read_errors_total", "Reads of an input that stopped on an error (truncated gzip, permission denied).", nil, nil)
 	descEvents      = prometheus.NewDesc("flowhec_events_sent_total", "Events delivered to HEC (acknowledged, with indexer acks on).", nil, nil)
 	descBytes       = prometheus.NewDesc("flowhec_bytes_sent_total", "Request bytes of delivered batches, as sent (compressed).", nil, nil)
 	descBatches     = prometheus.NewDesc("flowhec_batches_sent_total", "Batches delivered to HEC.", nil, nil)
@@ -78,6 +82,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	counter(descBad, src.Bad)
 	counter(descInputBytes, src.Bytes)
 	counter(descFiles, src.Files)
+	counter(descReadErrors, src.ReadErrors)
 	s := c.sink()
 	counter(descEvents, s.EventsSent)
 	counter(descBytes, s.BytesSent)

@@ -139,6 +139,7 @@ func Run(ctx context.Context, cfg Config, opts Options) (res Result, err error) 
 			c.Bad += st.BadLines
 			c.Bytes += st.Bytes
 			c.Files += st.FilesFinished
+			c.ReadErrors += st.ReadErrors
 		}
 		return c
 	}

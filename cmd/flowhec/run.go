@@ -31,8 +31,9 @@ restart resumes where delivery, not reading, stopped.
 
 With --once it delivers everything in the inputs, waits for every
 acknowledgement, saves checkpoints and exits: 0 when everything was
-delivered, 1 when something was not (dead-lettered or still queued), 2 on
-usage or configuration errors. A second identical run sends nothing new.
+delivered, 1 when something was not (dead-lettered, still queued, or an
+input that could not be read to its end), 2 on usage or configuration
+errors. A second identical run sends nothing new.
 
 SIGINT or SIGTERM stops reading, drains the queue within shutdown_timeout,
 and saves checkpoints last.
@@ -189,7 +190,7 @@ func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return exitUsage // it never ran: a setup error
 		}
 		return exitBad
-	case *once && (res.Sink.DeadLettered > 0 || res.Undelivered > 0):
+	case *once && (res.Sink.DeadLettered > 0 || res.Undelivered > 0 || res.Sources.ReadErrors > 0):
 		return exitBad
 	}
 	return exitOK
@@ -204,9 +205,12 @@ func report(w io.Writer, r forwarder.Result, once bool) {
 	fmt.Fprintf(w, "records read:    %d (%d bad, delivered flagged)\n", r.Sources.Records, r.Sources.Bad)
 	fmt.Fprintf(w, "events sent:     %d in %d batches, %d bytes on the wire\n", r.Sink.EventsSent, r.Sink.Batches, r.Sink.BytesSent)
 	fmt.Fprintf(w, "dead-lettered:   %d\n", r.Sink.DeadLettered)
+	if r.Sources.ReadErrors > 0 {
+		fmt.Fprintf(w, "read errors:     %d (inputs cut short or unreadable; see the log — their good part was delivered)\n", r.Sources.ReadErrors)
+	}
 	fmt.Fprintf(w, "left in queue:   %d batches\n", r.Undelivered)
 	fmt.Fprintf(w, "elapsed:         %s (%.0f records/s)\n", r.Elapsed.Round(time.Millisecond), float64(r.Sources.Records)/secs)
-	if once && r.Undelivered == 0 && r.Sink.DeadLettered == 0 {
+	if once && r.Undelivered == 0 && r.Sink.DeadLettered == 0 && r.Sources.ReadErrors == 0 {
 		fmt.Fprintln(w, "everything delivered; checkpoints saved in", r.CheckpointAt)
 	}
 }
