@@ -22,6 +22,7 @@ func (f *Format) Parse(line []byte, r *Record) error {
 		return &ParseError{Err: ErrEmptyLine}
 	}
 	want := len(f.cols)
+	types := f.types
 	n := 0
 	i := 0
 	for i < len(line) {
@@ -43,9 +44,19 @@ func (f *Format) Parse(line []byte, r *Record) error {
 			return &ParseError{Err: ErrControl, Got: int(line[i]), Want: i + 1}
 		}
 		if n < want {
-			if err := r.setColumn(n, line[start:i:cap(line)]); err != nil {
-				r.n = n
-				return err
+			tok := line[start:i:cap(line)]
+			// Absent values and strings need no parsing: the common
+			// cases stay out of setColumn's call.
+			switch {
+			case len(tok) == 1 && tok[0] == '-':
+				r.vals[n] = nil
+			case types[n] == TypeString:
+				r.vals[n] = tok
+			default:
+				if err := r.setColumn(n, tok); err != nil {
+					r.n = n
+					return err
+				}
 			}
 		}
 		n++
@@ -77,16 +88,11 @@ var byteClass = func() (t [256]uint8) {
 }()
 
 // setColumn validates tok as column i of the record's format and stores it.
+// Parse handles absent values ("-") and strings itself.
 func (r *Record) setColumn(i int, tok []byte) *ParseError {
-	if len(tok) == 1 && tok[0] == '-' {
-		r.vals[i] = nil
-		return nil
-	}
 	r.vals[i] = tok
 	var err error
 	switch r.format.types[i] {
-	case TypeString:
-		return nil
 	case TypeInt:
 		r.nums[i], err = parseUint(tok, 1<<64-1)
 	case TypePort:
