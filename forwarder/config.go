@@ -15,6 +15,7 @@ import (
 
 	"github.com/flowhec/flowhec/enrich"
 	"github.com/flowhec/flowhec/flowlog"
+	"github.com/flowhec/flowhec/forwarder/checkpoint"
 	"github.com/flowhec/flowhec/forwarder/encode"
 	"github.com/flowhec/flowhec/forwarder/hec"
 	"github.com/flowhec/flowhec/forwarder/queue"
@@ -77,7 +78,7 @@ func DefaultConfig() Config {
 		Metrics:            MetricsConfig{Listen: "127.0.0.1:9108"},
 		Log:                LogConfig{Level: "info", Format: "auto"},
 		ShutdownTimeout:    30 * time.Second,
-		CheckpointInterval: 5 * time.Second,
+		CheckpointInterval: checkpoint.DefaultSaveInterval,
 	}
 }
 
@@ -209,7 +210,7 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("shutdown_timeout: %v; want a positive duration such as 30s", c.ShutdownTimeout))
 	}
 	if c.CheckpointInterval <= 0 {
-		errs = append(errs, fmt.Errorf("checkpoint_interval: %v; want a positive duration such as 5s", c.CheckpointInterval))
+		errs = append(errs, fmt.Errorf("checkpoint_interval: %v; want a positive duration such as 1s", c.CheckpointInterval))
 	}
 	return errors.Join(errs...)
 }

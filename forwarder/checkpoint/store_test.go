@@ -253,7 +253,7 @@ func TestConfigValidate(t *testing.T) {
 			t.Errorf("Validate = %v, want it to name %s", err, w)
 		}
 	}
-	if d := DefaultConfig(); d.SaveInterval != 5*time.Second {
+	if d := DefaultConfig(); d.SaveInterval != DefaultSaveInterval {
 		t.Errorf("default interval %v", d.SaveInterval)
 	}
 }
