@@ -80,6 +80,12 @@ func Run(ctx context.Context, cfg Config, opts Options) (res Result, err error) 
 	if err != nil {
 		return res, err
 	}
+	started := false
+	defer func() {
+		if !started { // a setup error below: stop the batcher New started
+			_ = sink.Stop(context.Background())
+		}
+	}()
 	store, err := checkpoint.Open(checkpoint.Config{Dir: cfg.StateDir, SaveInterval: cfg.CheckpointInterval}, slogger)
 	if err != nil {
 		return res, err
@@ -156,6 +162,7 @@ func Run(ctx context.Context, cfg Config, opts Options) (res Result, err error) 
 	}
 
 	sink.Start()
+	started = true
 	srcCtx, stopSources := context.WithCancel(ctx)
 	defer stopSources()
 	var wg sync.WaitGroup

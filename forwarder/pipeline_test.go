@@ -412,3 +412,23 @@ func TestEnrichmentFromEC2(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestSetupErrorLeavesNothingRunning(t *testing.T) {
+	srv := hectest.NewServer(hectest.Config{})
+	defer srv.Close()
+	cfg := testConfig(t, srv, t.TempDir())
+	cfg.Enrich.InventoryFile = filepath.Join(t.TempDir(), "missing.json")
+	_, err := Run(context.Background(), cfg, Options{Once: true, Log: zerolog.Nop()})
+	if err == nil || !strings.Contains(err.Error(), "enrich.inventory_file") {
+		t.Fatalf("err = %v, want one naming enrich.inventory_file", err)
+	}
+	// The queue is closed again: a second run can open it.
+	cfg.Enrich.InventoryFile = ""
+	if _, err := Run(context.Background(), cfg, Options{Once: true, Log: zerolog.Nop()}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 2*time.Second, "the batcher of the failed run to stop", func() bool {
+		buf := make([]byte, 1<<20)
+		return !strings.Contains(string(buf[:runtime.Stack(buf, true)]), "(*Batcher).ageLoop")
+	})
+}
