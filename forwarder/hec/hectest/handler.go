@@ -185,6 +185,27 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 // authorization. Its codes: no token 401/2, a header it cannot read 401/3,
 // an unknown token 403/4, a disabled one 403/1, query-string authorization
 // not allowed 400/16.
+// admit is what every POST endpoint checks first, in Splunk's order: the
+// method, then downtime (503 before any token check), then the token. It
+// answers the refusals itself and reports whether to go on.
+func (s *Server) admit(w http.ResponseWriter, r *http.Request, what string, down bool) (Token, bool) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", "POST,OPTIONS")
+		s.refuse(w, r, what, notFound(http.StatusMethodNotAllowed))
+		return Token{}, false
+	}
+	if down {
+		s.refuse(w, r, what+" (downtime)", busy(0, 0))
+		return Token{}, false
+	}
+	tok, a, ok := s.authenticate(r)
+	if !ok {
+		s.refuse(w, r, what, a)
+		return Token{}, false
+	}
+	return tok, true
+}
+
 func (s *Server) authenticate(r *http.Request) (Token, answer, bool) {
 	h := r.Header.Get("Authorization")
 	var value string
@@ -264,18 +285,8 @@ func (s *Server) serveEvent(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	what := "event request " + strconv.Itoa(reqNo)
 
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", "POST,OPTIONS")
-		s.refuse(w, r, what, notFound(http.StatusMethodNotAllowed))
-		return
-	}
-	if down {
-		s.refuse(w, r, what+" (downtime)", busy(0, 0))
-		return
-	}
-	tok, a, ok := s.authenticate(r)
+	tok, ok := s.admit(w, r, what, down)
 	if !ok {
-		s.refuse(w, r, what, a)
 		return
 	}
 	channel, a, ok := s.requestChannel(r, tok.Ack)
@@ -709,18 +720,8 @@ func (s *Server) serveAck(w http.ResponseWriter, r *http.Request) {
 	down := s.isDownLocked(time.Now())
 	s.mu.Unlock()
 	const what = "ack request"
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", "POST,OPTIONS")
-		s.refuse(w, r, what, notFound(http.StatusMethodNotAllowed))
-		return
-	}
-	if down {
-		s.refuse(w, r, what+" (downtime)", busy(0, 0))
-		return
-	}
-	tok, a, ok := s.authenticate(r)
+	tok, ok := s.admit(w, r, what, down)
 	if !ok {
-		s.refuse(w, r, what, a)
 		return
 	}
 	if !tok.Ack {

@@ -353,27 +353,12 @@ func (p *parser) parseFields() int {
 		}
 		p.i++
 		p.skipSpace()
-		if p.i >= len(p.b) {
-			return CodeInvalidDataFormat
-		}
-		switch c := p.b[p.i]; {
-		case c == '"':
-			if _, ok := p.skipString(); !ok {
-				return CodeInvalidDataFormat
-			}
-		case c == '-' || isDigit(c):
-			if !p.skipNumber() {
-				return CodeInvalidDataFormat
-			}
-		case c == '[':
+		if p.i < len(p.b) && p.b[p.i] == '[' {
 			if code := p.parseFieldArray(); code != 0 {
 				return code
 			}
-		default:
-			if !p.skipValue(1) {
-				return CodeInvalidDataFormat
-			}
-			return CodeIndexedFields
+		} else if code := p.fieldScalar(1); code != 0 {
+			return code
 		}
 		done, ok := p.afterElement('}')
 		if !ok {
@@ -405,6 +390,31 @@ func (p *parser) afterElement(closing byte) (done, ok bool) {
 	return false, false
 }
 
+// fieldScalar checks one value of an indexed field, at nesting depth: a
+// string or a number. Anything else (an object, a nested array, true, null)
+// is skipped and is Splunk's code 15; a value that is not JSON is code 6.
+func (p *parser) fieldScalar(depth int) int {
+	if p.i >= len(p.b) {
+		return CodeInvalidDataFormat
+	}
+	switch c := p.b[p.i]; {
+	case c == '"':
+		if _, ok := p.skipString(); !ok {
+			return CodeInvalidDataFormat
+		}
+	case c == '-' || isDigit(c):
+		if !p.skipNumber() {
+			return CodeInvalidDataFormat
+		}
+	default:
+		if !p.skipValue(depth) {
+			return CodeInvalidDataFormat
+		}
+		return CodeIndexedFields
+	}
+	return 0
+}
+
 // parseFieldArray checks a multivalue indexed field: strings or numbers.
 func (p *parser) parseFieldArray() int {
 	p.i++
@@ -414,23 +424,8 @@ func (p *parser) parseFieldArray() int {
 		return 0
 	}
 	for {
-		if p.i >= len(p.b) {
-			return CodeInvalidDataFormat
-		}
-		switch c := p.b[p.i]; {
-		case c == '"':
-			if _, ok := p.skipString(); !ok {
-				return CodeInvalidDataFormat
-			}
-		case c == '-' || isDigit(c):
-			if !p.skipNumber() {
-				return CodeInvalidDataFormat
-			}
-		default:
-			if !p.skipValue(2) {
-				return CodeInvalidDataFormat
-			}
-			return CodeIndexedFields
+		if code := p.fieldScalar(2); code != 0 {
+			return code
 		}
 		done, ok := p.afterElement(']')
 		if !ok {
