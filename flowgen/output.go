@@ -290,3 +290,19 @@ func Lines(dir string) (map[string]int, error) {
 	})
 	return lines, err
 }
+
+// WriteSample writes the default fleet's traffic for duration at rate
+// records/s as S3 objects under dir, and returns every line written,
+// counted: the input and the expected output of a pipeline test.
+func WriteSample(dir string, duration time.Duration, rate float64) (map[string]int, error) {
+	cfg := DefaultConfig()
+	cfg.Duration, cfg.Rate = duration, rate
+	g, err := New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if _, _, err := g.WriteS3(dir); err != nil {
+		return nil, err
+	}
+	return Lines(dir)
+}

@@ -26,17 +26,7 @@ import (
 // them, counted.
 func sample(t testing.TB, dir string, d time.Duration, rate float64) map[string]int {
 	t.Helper()
-	cfg := flowgen.DefaultConfig()
-	cfg.Duration = d
-	cfg.Rate = rate
-	g, err := flowgen.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := g.WriteS3(dir); err != nil {
-		t.Fatal(err)
-	}
-	lines, err := flowgen.Lines(dir)
+	lines, err := flowgen.WriteSample(dir, d, rate)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,16 +34,7 @@ func flowhecCmd(args ...string) *exec.Cmd {
 // generated writes S3 objects under dir and returns every line, counted.
 func generated(t *testing.T, dir string, d time.Duration, rate float64) map[string]int {
 	t.Helper()
-	cfg := flowgen.DefaultConfig()
-	cfg.Duration, cfg.Rate = d, rate
-	g, err := flowgen.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := g.WriteS3(dir); err != nil {
-		t.Fatal(err)
-	}
-	lines, err := flowgen.Lines(dir)
+	lines, err := flowgen.WriteSample(dir, d, rate)
 	if err != nil {
 		t.Fatal(err)
 	}
